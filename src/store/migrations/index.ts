@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely';
+import * as foundation from './0001-foundation.js';
+
+/**
+ * Every migration, in order. A landed migration is never edited: change the schema by
+ * adding the next number.
+ */
+export const migrations: Record<string, Migration> = {
+  '0001-foundation': foundation,
+};

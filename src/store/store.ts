@@ -1,0 +1,82 @@
+import { join } from 'node:path';
+import { type Kysely, sql } from 'kysely';
+import { AuditRepository } from './audit-repository.js';
+import { CatalogRepository } from './catalog-repository.js';
+import { openPostgres } from './dialects/postgres.js';
+import { openSqlite } from './dialects/sqlite.js';
+import { EnvironmentRepository } from './environment-repository.js';
+import { migrateToLatest } from './migrate.js';
+import { PrincipalRepository } from './principal-repository.js';
+import type { Database } from './schema.js';
+
+/** Where and how to open the store. */
+export interface StoreOptions {
+  /** `postgres://…` selects PostgreSQL; otherwise the embedded SQLite store is used. */
+  databaseUrl?: string;
+  /** Directory of the embedded store's file (`slipway.db`). Ignored for PostgreSQL. */
+  dataDir?: string;
+  /** SQLite file path; overrides dataDir. `:memory:` is allowed. */
+  sqliteFile?: string;
+  /** SQLite synchronous pragma (default NORMAL). */
+  synchronous?: 'NORMAL' | 'FULL';
+  /** The clock every timestamp is read from (default: the system clock). */
+  clock?: () => Date;
+}
+
+/** Which dialect a store runs on. */
+export type DialectName = 'sqlite' | 'postgres';
+
+/** The opened store: its repositories share one connection pool and one clock. */
+export class Store {
+  readonly audit: AuditRepository;
+  readonly principals: PrincipalRepository;
+  readonly catalog: CatalogRepository;
+  readonly environments: EnvironmentRepository;
+
+  private constructor(
+    readonly db: Kysely<Database>,
+    readonly dialect: DialectName,
+    readonly now: () => Date,
+  ) {
+    this.audit = new AuditRepository(now);
+    this.principals = new PrincipalRepository(db, now, this.audit);
+    this.catalog = new CatalogRepository(db, now, this.audit);
+    this.environments = new EnvironmentRepository(db, now, this.audit);
+  }
+
+  /** Opens the store and applies pending migrations; refuses a database from a newer version. */
+  static async open(options: StoreOptions): Promise<Store> {
+    const now = options.clock ?? (() => new Date());
+    const isPostgres =
+      options.databaseUrl?.startsWith('postgres://') === true ||
+      options.databaseUrl?.startsWith('postgresql://') === true;
+    const db = isPostgres
+      ? openPostgres({ connectionString: options.databaseUrl as string })
+      : openSqlite({
+          filename: options.sqliteFile ?? join(options.dataDir ?? '.slipway', 'slipway.db'),
+          ...(options.synchronous !== undefined && { synchronous: options.synchronous }),
+        });
+    try {
+      await migrateToLatest(db);
+    } catch (error) {
+      await db.destroy();
+      throw error;
+    }
+    return new Store(db, isPostgres ? 'postgres' : 'sqlite', now);
+  }
+
+  /** Whether the database answers a trivial query. */
+  async isReady(): Promise<boolean> {
+    try {
+      await sql`select 1`.execute(this.db);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Closes every connection. */
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+}
