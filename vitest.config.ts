@@ -5,7 +5,8 @@ export const config = defineConfig({
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    reporters: ['default'],
+    // CI logs every test name, so the log shows each store suite ran on SQLite and PostgreSQL.
+    reporters: process.env.CI === 'true' ? ['verbose'] : ['default'],
   },
 });
 

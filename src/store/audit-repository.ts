@@ -22,7 +22,10 @@ export interface AuditFilter {
 
 /** The audit trail: who changed what, written in the same transaction as the change. */
 export class AuditRepository {
-  constructor(private readonly now: () => Date) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly now: () => Date,
+  ) {}
 
   /** Appends an entry using the caller's transaction. */
   async record(db: Kysely<Database>, entry: AuditEntry): Promise<void> {
@@ -41,8 +44,8 @@ export class AuditRepository {
   }
 
   /** Lists entries oldest first. */
-  async list(db: Kysely<Database>, filter: AuditFilter, page: PageRequest): Promise<Page<AuditEvent>> {
-    let query = db
+  async list(filter: AuditFilter, page: PageRequest): Promise<Page<AuditEvent>> {
+    let query = this.db
       .selectFrom('audit_events')
       .selectAll()
       .orderBy('id')

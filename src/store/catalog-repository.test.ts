@@ -112,7 +112,7 @@ describe.each(await dialectsUnderTest())('catalog store on %s', (dialect) => {
   });
 
   it('records the actor of every write in the audit trail', async () => {
-    const trail = await store.audit.list(store.db, { actorId }, { limit: 100 });
+    const trail = await store.audit.list({ actorId }, { limit: 100 });
     expect(trail.items.map((event) => event.action)).toEqual(
       expect.arrayContaining([
         'service.created',

@@ -38,7 +38,7 @@ export class Store {
     readonly dialect: DialectName,
     readonly now: () => Date,
   ) {
-    this.audit = new AuditRepository(now);
+    this.audit = new AuditRepository(db, now);
     this.principals = new PrincipalRepository(db, now, this.audit);
     this.catalog = new CatalogRepository(db, now, this.audit);
     this.environments = new EnvironmentRepository(db, now, this.audit);

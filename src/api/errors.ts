@@ -1,0 +1,129 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { ErrorCode, type FieldProblem, SlipwayError } from '../domain/index.js';
+
+interface ErrorBody {
+  error: { code: string; message: string; details?: Record<string, unknown> };
+}
+
+const statusOfCode: Record<string, number> = {
+  [ErrorCode.validationFailed]: 400,
+  [ErrorCode.malformedRequest]: 400,
+  [ErrorCode.unauthenticated]: 401,
+  [ErrorCode.forbidden]: 403,
+  [ErrorCode.notFound]: 404,
+  [ErrorCode.payloadTooLarge]: 413,
+  [ErrorCode.unsupportedMediaType]: 415,
+};
+
+/** HTTP status of a Slipway error: known codes map directly, every other code is a conflict. */
+function statusOf(error: SlipwayError): number {
+  return (
+    statusOfCode[error.code] ??
+    (error.code === ErrorCode.storeTooNew || error.code === ErrorCode.internal ? 500 : 409)
+  );
+}
+
+interface AjvError {
+  instancePath?: string;
+  keyword?: string;
+  message?: string;
+  params?: Record<string, unknown>;
+}
+
+/** Turns schema validation errors into field problems with JSON-pointer paths. */
+function problemsOf(validation: readonly AjvError[], context: string | undefined): FieldProblem[] {
+  return validation.map((issue) => {
+    let path = `/${context ?? 'body'}${issue.instancePath ?? ''}`;
+    const params = issue.params ?? {};
+    if (issue.keyword === 'required' && typeof params.missingProperty === 'string')
+      path += `/${params.missingProperty}`;
+    if (issue.keyword === 'additionalProperties' && typeof params.additionalProperty === 'string') {
+      return { path: `${path}/${params.additionalProperty}`, message: 'is not a known property' };
+    }
+    if (issue.keyword === 'enum' || issue.keyword === 'anyOf') {
+      const allowed = Array.isArray(params.allowedValues)
+        ? `: one of ${params.allowedValues.join(', ')}`
+        : '';
+      return { path, message: `${issue.message ?? 'is not allowed'}${allowed}` };
+    }
+    return { path, message: issue.message ?? 'is invalid' };
+  });
+}
+
+/** Maps Fastify's own request errors (parsing, size, media type) to codes. */
+function fastifyRequestError(error: FastifyError): { status: number; body: ErrorBody } | undefined {
+  const status = error.statusCode ?? 0;
+  if (status < 400 || status >= 500) return undefined;
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    return {
+      status: 413,
+      body: {
+        error: {
+          code: ErrorCode.payloadTooLarge,
+          message: 'The request body is larger than the server accepts.',
+        },
+      },
+    };
+  }
+  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+    return {
+      status: 415,
+      body: {
+        error: {
+          code: ErrorCode.unsupportedMediaType,
+          message: 'Send the request body as application/json.',
+        },
+      },
+    };
+  }
+  return {
+    status: status === 413 || status === 415 ? status : 400,
+    body: { error: { code: ErrorCode.malformedRequest, message: error.message } },
+  };
+}
+
+/** Installs the one place where errors become HTTP responses. */
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error.validation !== undefined) {
+      const problems = problemsOf(error.validation as AjvError[], error.validationContext);
+      const first = problems[0];
+      return reply.status(400).send({
+        error: {
+          code: ErrorCode.validationFailed,
+          message: first === undefined ? 'The request is invalid.' : `${first.path} ${first.message}.`,
+          details: { problems },
+        },
+      } satisfies ErrorBody);
+    }
+    if (error instanceof SlipwayError) {
+      const status = statusOf(error);
+      if (status >= 500) request.log.error({ err: error }, 'request failed');
+      return reply.status(status).send({
+        error: {
+          code: error.code,
+          message: error.message,
+          ...(error.details !== undefined && { details: error.details }),
+        },
+      } satisfies ErrorBody);
+    }
+    const mapped = fastifyRequestError(error);
+    if (mapped !== undefined) return reply.status(mapped.status).send(mapped.body);
+    request.log.error({ err: error }, 'unexpected error');
+    return reply.status(500).send({
+      error: {
+        code: ErrorCode.internal,
+        message: 'The server failed to handle this request; the failure is logged.',
+      },
+    } satisfies ErrorBody);
+  });
+
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send({
+      error: {
+        code: ErrorCode.notFound,
+        message: `No route ${request.method} ${request.url.split('?')[0] ?? ''}.`,
+      },
+    } satisfies ErrorBody),
+  );
+}

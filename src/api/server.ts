@@ -1,0 +1,76 @@
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { AccessControl } from '../governance/index.js';
+import type { Store } from '../store/index.js';
+import { installAuthentication } from './auth.js';
+import { installErrorHandling } from './errors.js';
+import { installMetrics } from './metrics.js';
+import { accessRoutes } from './routes/access.js';
+import { catalogRoutes } from './routes/catalog.js';
+import { environmentRoutes } from './routes/environments.js';
+import { healthRoutes } from './routes/health.js';
+import { ErrorResponse } from './schemas.js';
+import { installValidation } from './validation.js';
+
+/** What the HTTP server is built from. */
+export interface ServerOptions {
+  store: Store;
+  access: AccessControl;
+  /** pino log level; `silent` in tests (default info). */
+  logLevel?: string;
+  /** Largest accepted request body in bytes (default 1 MiB). */
+  bodyLimit?: number;
+  /** Version reported in the OpenAPI document. */
+  version?: string;
+}
+
+/** Builds the HTTP server with every route registered; the caller decides when to listen. */
+export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: { level: options.logLevel ?? 'info' },
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    // Ids and names arrive in paths; keep them bounded.
+    routerOptions: { maxParamLength: 200 },
+    ajv: {
+      customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true },
+    },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  installValidation(app);
+  installErrorHandling(app);
+  installAuthentication(app, options.access);
+  installMetrics(app);
+  app.addSchema(ErrorResponse);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Slipway API',
+        version: options.version ?? '0.0.0',
+        description: 'Deployment management: catalog, environments, deployments, records and insight.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, index) =>
+        typeof json.$id === 'string' ? json.$id : `def-${index}`,
+    },
+  });
+
+  await app.register(healthRoutes(options.store));
+  await app.register(
+    async (api) => {
+      api.get('/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () =>
+        app.swagger(),
+      );
+      await api.register(catalogRoutes(options.store));
+      await api.register(environmentRoutes(options.store));
+      await api.register(accessRoutes(options.store, options.access));
+    },
+    { prefix: '/api/v1' },
+  );
+  return app;
+}

@@ -1,0 +1,1 @@
+export { AccessControl, type Caller, hashToken, type IssuedToken, type TokenRequest } from './access.js';

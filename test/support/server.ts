@@ -1,0 +1,54 @@
+import type { FastifyInstance } from 'fastify';
+import { buildServer } from '../../src/api/index.js';
+import { type Role, roles } from '../../src/domain/index.js';
+import { AccessControl } from '../../src/governance/index.js';
+import type { DialectName, Store } from '../../src/store/index.js';
+import { openTestStore } from './stores.js';
+
+/** An in-process server on a fresh store, with one token per role. */
+export interface TestServer {
+  app: FastifyInstance;
+  store: Store;
+  access: AccessControl;
+  adminToken: string;
+  /** A token whose principal holds exactly that role. */
+  tokens: Record<Role, string>;
+  /** Listens on a free loopback port and returns the base URL (for real HTTP clients). */
+  listen(): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** Starts a server on a fresh database of the given dialect. Nothing listens until `listen`. */
+export async function startTestServer(dialect: DialectName): Promise<TestServer> {
+  const { store, close } = await openTestStore(dialect);
+  const access = new AccessControl(store);
+  const { generatedToken } = await access.ensureAdmin(undefined);
+  if (generatedToken === undefined) throw new Error('expected a generated admin token');
+  const tokens = {} as Record<Role, string>;
+  for (const role of roles) {
+    const { issued } = await access.createPrincipal(
+      { name: `as-${role}`, kind: 'person', roles: [role] },
+      undefined,
+    );
+    tokens[role] = issued.token;
+  }
+  const app = await buildServer({ store, access, logLevel: 'silent' });
+  await app.ready();
+  return {
+    app,
+    store,
+    access,
+    adminToken: generatedToken,
+    tokens,
+    listen: async () => app.listen({ host: '127.0.0.1', port: 0 }),
+    close: async () => {
+      await app.close();
+      await close();
+    },
+  };
+}
+
+/** Headers carrying a bearer token. */
+export function bearer(token: string): Record<string, string> {
+  return { authorization: `Bearer ${token}` };
+}
