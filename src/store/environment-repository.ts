@@ -193,7 +193,7 @@ export class EnvironmentRepository {
     return this.get(environment.id);
   }
 
-  /** Deletes an empty environment; one with targets (or, later, records) is refused. */
+  /** Deletes an empty environment; one with targets or deployment records is refused. */
   async delete(reference: string, actorId: string): Promise<void> {
     const environment = await this.get(reference);
     await this.db.transaction().execute(async (trx) => {
@@ -209,6 +209,20 @@ export class EnvironmentRepository {
           'environment_in_use',
         );
       }
+      const recorded = await trx
+        .selectFrom('deployments')
+        .select('id')
+        .where('environment_id', '=', environment.id)
+        .limit(1)
+        .executeTakeFirst();
+      if (recorded !== undefined) {
+        throw new ConflictError(
+          `Environment ${environment.name} has deployment records, which are kept for audit; it cannot be deleted.`,
+          { deployments: true },
+          'environment_in_use',
+        );
+      }
+      await trx.deleteFrom('deployment_matrix').where('environment_id', '=', environment.id).execute();
       await trx.deleteFrom('environments').where('id', '=', environment.id).execute();
       await this.audit.record(trx, {
         actorId,

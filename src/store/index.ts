@@ -6,6 +6,9 @@ export type {
   NewService,
   NewVersion,
 } from './catalog-repository.js';
+export type { DeploymentFilter, NewDeployment } from './deployment-repository.js';
+export { StaleLeaseError } from './deployment-repository.js';
+export type { DeploymentTransaction, NewGate, NewManualTask, NewStepRun } from './deployment-transaction.js';
 export type {
   EnvironmentChanges,
   NewEnvironment,
@@ -13,7 +16,14 @@ export type {
   TargetChanges,
   TargetFilter,
 } from './environment-repository.js';
+export type { MatrixFilter } from './matrix-repository.js';
 export { migrateToLatest } from './migrate.js';
+export type { ModelApplication, ModelSummary } from './model-repository.js';
+export type { NewNotification } from './notification-repository.js';
 export type { NewPrincipal, NewToken, TokenOwner } from './principal-repository.js';
+export type { RecordBus } from './record-bus.js';
+export type { RecordVerification } from './record-repository.js';
+export type { DeploymentTable, GateTable, StepRunTable } from './schema.js';
 export { type DialectName, Store, type StoreOptions } from './store.js';
 export type { Page, PageRequest } from './support.js';
+export type { ClaimedWork } from './work-repository.js';

@@ -127,6 +127,19 @@ export interface Database {
   environments: EnvironmentTable;
   targets: TargetTable;
   audit_events: AuditEventTable;
+  deployment_models: DeploymentModelTable;
+  model_versions: ModelVersionTable;
+  flows: FlowTable;
+  deployments: DeploymentTable;
+  deployment_versions: DeploymentVersionTable;
+  deployment_events: DeploymentEventTable;
+  step_runs: StepRunTable;
+  manual_tasks: ManualTaskTable;
+  gates: GateTable;
+  engine_work: EngineWorkTable;
+  subscriptions: SubscriptionTable;
+  notifications: NotificationTable;
+  deployment_matrix: DeploymentMatrixTable;
 }
 
 export type PrincipalRow = Selectable<PrincipalTable>;
@@ -139,3 +152,156 @@ export type ReleaseRow = Selectable<ReleaseTable>;
 export type EnvironmentRow = Selectable<EnvironmentTable>;
 export type TargetRow = Selectable<TargetTable>;
 export type AuditEventRow = Selectable<AuditEventTable>;
+
+export interface DeploymentModelTable {
+  id: string;
+  name: string;
+  created_at: string;
+  created_by: string;
+}
+
+export interface ModelVersionTable {
+  id: string;
+  model_id: string;
+  number: number;
+  source: string;
+  definition: string;
+  fingerprint: string;
+  changelog: string;
+  created_at: string;
+  created_by: string;
+}
+
+export interface FlowTable {
+  id: string;
+  model_version_id: string;
+  release_id: string | null;
+  subject: string;
+  created_at: string;
+  requested_by: string;
+}
+
+export interface DeploymentTable {
+  id: string;
+  flow_id: string;
+  stage_index: number;
+  stage_name: string;
+  model_version_id: string;
+  environment_id: string;
+  kind: string;
+  release_id: string | null;
+  state: string;
+  state_reason: string | null;
+  supervised: number;
+  progress: string;
+  requested_by: string;
+  requested_at: string;
+  updated_at: string;
+  finished_at: string | null;
+  event_count: number;
+  last_hash: string;
+}
+
+export interface DeploymentVersionTable {
+  deployment_id: string;
+  component_id: string;
+  version_id: string;
+  previous_version_id: string | null;
+}
+
+export interface DeploymentEventTable {
+  id: string;
+  deployment_id: string;
+  sequence: number;
+  at: string;
+  type: string;
+  actor_id: string | null;
+  data: string;
+  previous_hash: string;
+  hash: string;
+}
+
+export interface StepRunTable {
+  id: string;
+  deployment_id: string;
+  phase: string;
+  step_index: number;
+  step_name: string;
+  step_type: string;
+  target_id: string | null;
+  target_name: string | null;
+  attempt: number;
+  state: string;
+  started_at: string;
+  finished_at: string | null;
+  exit_code: number | null;
+  message: string | null;
+}
+
+export interface ManualTaskTable {
+  id: string;
+  deployment_id: string;
+  step_run_id: string;
+  title: string;
+  checklist: string;
+  assignee_role: string | null;
+  assignee_party: string | null;
+  evidence_required: number;
+  state: string;
+  evidence: string | null;
+  reason: string | null;
+  decided_by: string | null;
+  decided_at: string | null;
+  created_at: string;
+}
+
+export interface GateTable {
+  id: string;
+  deployment_id: string;
+  kind: string;
+  state: string;
+  required_roles: string;
+  description: string;
+  decided_by: string | null;
+  decided_at: string | null;
+  comment: string | null;
+  created_at: string;
+}
+
+export interface EngineWorkTable {
+  deployment_id: string;
+  due_at: string;
+  lease_owner: string | null;
+  lease_until: string | null;
+  fence: number;
+}
+
+export interface SubscriptionTable {
+  id: string;
+  principal_id: string;
+  service_id: string | null;
+  environment_id: string | null;
+  created_at: string;
+}
+
+export interface NotificationTable {
+  id: string;
+  principal_id: string;
+  deployment_id: string | null;
+  kind: string;
+  subject: string;
+  body: string;
+  created_at: string;
+  read_at: string | null;
+}
+
+export interface DeploymentMatrixTable {
+  component_id: string;
+  environment_id: string;
+  version_id: string | null;
+  deployment_id: string | null;
+  outcome: string | null;
+  at: string | null;
+  in_flight_deployment_id: string | null;
+  in_flight_version_id: string | null;
+}

@@ -2,12 +2,20 @@ import { join } from 'node:path';
 import { type Kysely, sql } from 'kysely';
 import { AuditRepository } from './audit-repository.js';
 import { CatalogRepository } from './catalog-repository.js';
+import { DeploymentRepository } from './deployment-repository.js';
 import { openPostgres } from './dialects/postgres.js';
 import { openSqlite } from './dialects/sqlite.js';
 import { EnvironmentRepository } from './environment-repository.js';
+import { MatrixRepository } from './matrix-repository.js';
 import { migrateToLatest } from './migrate.js';
+import { ModelRepository } from './model-repository.js';
+import { NotificationRepository } from './notification-repository.js';
 import { PrincipalRepository } from './principal-repository.js';
+import { RecordBus } from './record-bus.js';
+import { RecordRepository } from './record-repository.js';
 import type { Database } from './schema.js';
+import { TaskRepository } from './task-repository.js';
+import { WorkRepository } from './work-repository.js';
 
 /** Where and how to open the store. */
 export interface StoreOptions {
@@ -32,6 +40,15 @@ export class Store {
   readonly principals: PrincipalRepository;
   readonly catalog: CatalogRepository;
   readonly environments: EnvironmentRepository;
+  readonly models: ModelRepository;
+  readonly deployments: DeploymentRepository;
+  readonly records: RecordRepository;
+  readonly work: WorkRepository;
+  readonly tasks: TaskRepository;
+  readonly matrix: MatrixRepository;
+  readonly notifications: NotificationRepository;
+  /** What this process just committed: record events and new due work. */
+  readonly bus = new RecordBus();
 
   private constructor(
     readonly db: Kysely<Database>,
@@ -42,6 +59,13 @@ export class Store {
     this.principals = new PrincipalRepository(db, now, this.audit);
     this.catalog = new CatalogRepository(db, now, this.audit);
     this.environments = new EnvironmentRepository(db, now, this.audit);
+    this.models = new ModelRepository(db, now, this.audit);
+    this.deployments = new DeploymentRepository(db, now, this.bus, dialect);
+    this.records = new RecordRepository(db);
+    this.work = new WorkRepository(db, now, dialect);
+    this.tasks = new TaskRepository(db);
+    this.matrix = new MatrixRepository(db);
+    this.notifications = new NotificationRepository(db, now);
   }
 
   /** Opens the store and applies pending migrations; refuses a database from a newer version. */

@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import * as foundation from './0001-foundation.js';
+import * as deployments from './0002-deployments.js';
 
 /**
  * Every migration, in order. A landed migration is never edited: change the schema by
@@ -7,4 +8,5 @@ import * as foundation from './0001-foundation.js';
  */
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
+  '0002-deployments': deployments,
 };

@@ -1,0 +1,390 @@
+import type { Kysely } from 'kysely';
+import {
+  assertTransition,
+  type DeploymentEvent,
+  type DeploymentState,
+  GateState,
+  hashRecordEvent,
+  isTerminal,
+  ManualTaskState,
+  type StepPhase,
+  type StepRunState,
+} from '../domain/index.js';
+import type { Database, DeploymentTable, StepRunTable } from './schema.js';
+import { newId } from './support.js';
+
+/** A step run to start. */
+export interface NewStepRun {
+  phase: StepPhase;
+  stepIndex: number;
+  stepName: string;
+  stepType: string;
+  targetId?: string;
+  targetName?: string;
+  attempt: number;
+  state?: StepRunState;
+}
+
+/** A manual task to open for a step run. */
+export interface NewManualTask {
+  stepRunId: string;
+  title: string;
+  checklist: string[];
+  assigneeRole?: string;
+  assigneeParty?: string;
+  evidenceRequired: boolean;
+}
+
+/** A gate to open. */
+export interface NewGate {
+  kind: string;
+  requiredRoles: string[];
+  description: string;
+}
+
+/**
+ * One atomic change to one deployment: appends record events (each chained to the one
+ * before), moves the state along the transition table, and schedules the engine's next
+ * look. Everything is written when the surrounding database transaction commits.
+ */
+export class DeploymentTransaction {
+  private readonly pendingEvents: DeploymentEvent[] = [];
+  private readonly initialState: DeploymentState;
+
+  constructor(
+    readonly db: Kysely<Database>,
+    readonly row: DeploymentTable,
+    readonly now: Date,
+  ) {
+    this.initialState = row.state as DeploymentState;
+  }
+
+  /** The deployment's current state, including changes made in this transaction. */
+  get state(): DeploymentState {
+    return this.row.state as DeploymentState;
+  }
+
+  /** The engine's cursor inside the deployment. */
+  get progress(): Record<string, unknown> {
+    return JSON.parse(this.row.progress) as Record<string, unknown>;
+  }
+
+  /** Events appended in this transaction, in order. */
+  get events(): readonly DeploymentEvent[] {
+    return this.pendingEvents;
+  }
+
+  /** Appends an event to the deployment's record. */
+  append(type: string, data: Record<string, unknown>, actorId?: string): DeploymentEvent {
+    const sequence = this.row.event_count + 1;
+    const at = this.now.toISOString();
+    const content = { deploymentId: this.row.id, sequence, at, type, actorId, data };
+    const hash = hashRecordEvent(this.row.last_hash, content);
+    const event: DeploymentEvent = {
+      id: newId(),
+      deploymentId: this.row.id,
+      sequence,
+      at,
+      type,
+      ...(actorId !== undefined && { actorId }),
+      data,
+      previousHash: this.row.last_hash,
+      hash,
+    };
+    this.pendingEvents.push(event);
+    this.row.event_count = sequence;
+    this.row.last_hash = hash;
+    return event;
+  }
+
+  /** Moves the deployment to another state, recording who and why. */
+  transition(
+    to: DeploymentState,
+    reason: string,
+    options: { actorId?: string; data?: Record<string, unknown> } = {},
+  ): void {
+    assertTransition(this.state, to);
+    this.append('transition', { from: this.state, to, reason, ...options.data }, options.actorId);
+    this.row.state = to;
+    this.row.state_reason = reason;
+    if (isTerminal(to)) this.row.finished_at = this.now.toISOString();
+    else this.row.finished_at = null;
+  }
+
+  /** Replaces the engine's cursor. */
+  setProgress(progress: Record<string, unknown>): void {
+    this.row.progress = JSON.stringify(progress);
+  }
+
+  /** Asks the engine to look at this deployment at a time (now when omitted). */
+  async schedule(dueAt: Date = this.now): Promise<void> {
+    await this.db
+      .insertInto('engine_work')
+      .values({
+        deployment_id: this.row.id,
+        due_at: dueAt.toISOString(),
+        lease_owner: null,
+        lease_until: null,
+        fence: 0,
+      })
+      .onConflict((conflict) =>
+        conflict
+          .column('deployment_id')
+          .doUpdateSet({ due_at: dueAt.toISOString(), lease_owner: null, lease_until: null }),
+      )
+      .execute();
+  }
+
+  /** Removes the engine's work: the deployment waits for a person or has finished. */
+  async unschedule(): Promise<void> {
+    await this.db.deleteFrom('engine_work').where('deployment_id', '=', this.row.id).execute();
+  }
+
+  /** The deployment's step runs in a phase, oldest first. */
+  async stepRuns(phase?: StepPhase): Promise<StepRunTable[]> {
+    let query = this.db
+      .selectFrom('step_runs')
+      .selectAll()
+      .where('deployment_id', '=', this.row.id)
+      .orderBy('id');
+    if (phase !== undefined) query = query.where('phase', '=', phase);
+    return query.execute();
+  }
+
+  /** Records a step starting on a target. */
+  async startStepRun(input: NewStepRun): Promise<string> {
+    const id = newId();
+    await this.db
+      .insertInto('step_runs')
+      .values({
+        id,
+        deployment_id: this.row.id,
+        phase: input.phase,
+        step_index: input.stepIndex,
+        step_name: input.stepName,
+        step_type: input.stepType,
+        target_id: input.targetId ?? null,
+        target_name: input.targetName ?? null,
+        attempt: input.attempt,
+        state: input.state ?? 'running',
+        started_at: this.now.toISOString(),
+        finished_at: null,
+        exit_code: null,
+        message: null,
+      })
+      .execute();
+    return id;
+  }
+
+  /** Records how a step run ended (or that it waits). */
+  async finishStepRun(
+    stepRunId: string,
+    state: StepRunState,
+    result: { exitCode?: number; message?: string } = {},
+  ): Promise<void> {
+    const finished = state !== 'running' && state !== 'waiting';
+    await this.db
+      .updateTable('step_runs')
+      .set({
+        state,
+        finished_at: finished ? this.now.toISOString() : null,
+        exit_code: result.exitCode ?? null,
+        message: result.message ?? null,
+      })
+      .where('id', '=', stepRunId)
+      .where('deployment_id', '=', this.row.id)
+      .execute();
+  }
+
+  /** Opens a manual task for a person. */
+  async openManualTask(input: NewManualTask): Promise<string> {
+    const id = newId();
+    await this.db
+      .insertInto('manual_tasks')
+      .values({
+        id,
+        deployment_id: this.row.id,
+        step_run_id: input.stepRunId,
+        title: input.title,
+        checklist: JSON.stringify(input.checklist),
+        assignee_role: input.assigneeRole ?? null,
+        assignee_party: input.assigneeParty ?? null,
+        evidence_required: input.evidenceRequired ? 1 : 0,
+        state: ManualTaskState.open,
+        evidence: null,
+        reason: null,
+        decided_by: null,
+        decided_at: null,
+        created_at: this.now.toISOString(),
+      })
+      .execute();
+    return id;
+  }
+
+  /** Records a person's decision on a manual task. */
+  async decideManualTask(
+    taskId: string,
+    decision: { state: ManualTaskState; actorId: string; evidence?: string; reason?: string },
+  ): Promise<void> {
+    await this.db
+      .updateTable('manual_tasks')
+      .set({
+        state: decision.state,
+        evidence: decision.evidence ?? null,
+        reason: decision.reason ?? null,
+        decided_by: decision.actorId,
+        decided_at: this.now.toISOString(),
+      })
+      .where('id', '=', taskId)
+      .where('deployment_id', '=', this.row.id)
+      .execute();
+  }
+
+  /** Cancels the deployment's open manual tasks (when it ends without them). */
+  async cancelOpenTasks(): Promise<void> {
+    await this.db
+      .updateTable('manual_tasks')
+      .set({ state: ManualTaskState.cancelled, decided_at: this.now.toISOString() })
+      .where('deployment_id', '=', this.row.id)
+      .where('state', '=', ManualTaskState.open)
+      .execute();
+  }
+
+  /** Opens a gate the deployment waits at. */
+  async openGate(input: NewGate): Promise<string> {
+    const id = newId();
+    await this.db
+      .insertInto('gates')
+      .values({
+        id,
+        deployment_id: this.row.id,
+        kind: input.kind,
+        state: GateState.open,
+        required_roles: JSON.stringify(input.requiredRoles),
+        description: input.description,
+        decided_by: null,
+        decided_at: null,
+        comment: null,
+        created_at: this.now.toISOString(),
+      })
+      .execute();
+    return id;
+  }
+
+  /** Records a decision on a gate. */
+  async decideGate(
+    gateId: string,
+    decision: { state: GateState; actorId: string; comment?: string },
+  ): Promise<void> {
+    await this.db
+      .updateTable('gates')
+      .set({
+        state: decision.state,
+        decided_by: decision.actorId,
+        decided_at: this.now.toISOString(),
+        comment: decision.comment ?? null,
+      })
+      .where('id', '=', gateId)
+      .where('deployment_id', '=', this.row.id)
+      .execute();
+  }
+
+  /** The deployment's gates of a kind. */
+  async gates(kind?: string) {
+    let query = this.db
+      .selectFrom('gates')
+      .selectAll()
+      .where('deployment_id', '=', this.row.id)
+      .orderBy('id');
+    if (kind !== undefined) query = query.where('kind', '=', kind);
+    return query.execute();
+  }
+
+  /** Writes the deployment row and its new events, and keeps the matrix current. */
+  async flush(): Promise<void> {
+    if (this.pendingEvents.length === 0 && this.initialState === this.state) {
+      await this.writeRow();
+      return;
+    }
+    if (this.pendingEvents.length > 0) {
+      await this.db
+        .insertInto('deployment_events')
+        .values(
+          this.pendingEvents.map((event) => ({
+            id: event.id,
+            deployment_id: event.deploymentId,
+            sequence: event.sequence,
+            at: event.at,
+            type: event.type,
+            actor_id: event.actorId ?? null,
+            data: JSON.stringify(event.data),
+            previous_hash: event.previousHash,
+            hash: event.hash,
+          })),
+        )
+        .execute();
+    }
+    await this.writeRow();
+    if (this.initialState !== this.state && isTerminal(this.state)) await this.recordOutcome();
+  }
+
+  private async writeRow(): Promise<void> {
+    await this.db
+      .updateTable('deployments')
+      .set({
+        state: this.row.state,
+        state_reason: this.row.state_reason,
+        supervised: this.row.supervised,
+        progress: this.row.progress,
+        updated_at: this.now.toISOString(),
+        finished_at: this.row.finished_at,
+        event_count: this.row.event_count,
+        last_hash: this.row.last_hash,
+      })
+      .where('id', '=', this.row.id)
+      .execute();
+  }
+
+  /** Keeps the pre-aggregated matrix current at each terminal transition. */
+  private async recordOutcome(): Promise<void> {
+    const at = this.now.toISOString();
+    const members = await this.db
+      .selectFrom('deployment_versions')
+      .selectAll()
+      .where('deployment_id', '=', this.row.id)
+      .execute();
+    for (const member of members) {
+      const key = { component_id: member.component_id, environment_id: this.row.environment_id };
+      if (this.state === 'succeeded') {
+        const removed = this.row.kind === 'removal';
+        await this.db
+          .insertInto('deployment_matrix')
+          .values({
+            ...key,
+            version_id: removed ? null : member.version_id,
+            deployment_id: this.row.id,
+            outcome: removed ? 'removed' : 'succeeded',
+            at,
+            in_flight_deployment_id: null,
+            in_flight_version_id: null,
+          })
+          .onConflict((conflict) =>
+            conflict.columns(['component_id', 'environment_id']).doUpdateSet({
+              version_id: removed ? null : member.version_id,
+              deployment_id: this.row.id,
+              outcome: removed ? 'removed' : 'succeeded',
+              at,
+            }),
+          )
+          .execute();
+      }
+      await this.db
+        .updateTable('deployment_matrix')
+        .set({ in_flight_deployment_id: null, in_flight_version_id: null })
+        .where('component_id', '=', member.component_id)
+        .where('environment_id', '=', this.row.environment_id)
+        .where('in_flight_deployment_id', '=', this.row.id)
+        .execute();
+    }
+  }
+}
