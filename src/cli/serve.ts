@@ -1,7 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { LocalStepDispatcher } from '../agents/index.js';
 import { buildServer } from '../api/index.js';
+import { DeploymentCommands, Engine } from '../engine/index.js';
 import { AccessControl } from '../governance/index.js';
 import { Store } from '../store/index.js';
 import type { ServerConfig } from './config.js';
@@ -35,14 +37,24 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       `\nFirst start: created the admin principal. Its API token (shown once, also saved to ${tokenFile}):\n\n  ${generatedToken}\n\n`,
     );
   }
-  const app = await buildServer({ store, access, logLevel: config.logLevel, version: slipwayVersion });
+  const engine = new Engine(store, new LocalStepDispatcher());
+  const commands = new DeploymentCommands(store, engine.contextLoader);
+  const app = await buildServer({
+    store,
+    access,
+    commands,
+    logLevel: config.logLevel,
+    version: slipwayVersion,
+  });
   const address = await app.listen({ host: config.host, port: config.port });
+  await engine.start();
   return {
     app,
     store,
     url: address,
     stop: async () => {
       await app.close();
+      await engine.stop();
       await store.close();
     },
   };
