@@ -4,5 +4,6 @@ export * from './entities.js';
 export * from './environments.js';
 export * from './errors.js';
 export * from './lifecycle.js';
+export * from './model/index.js';
 export * from './records.js';
 export * from './roles.js';

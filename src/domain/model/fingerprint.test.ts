@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { modelFingerprint } from './fingerprint.js';
+import { parseModel } from './parse.js';
+
+const text = `# a comment
+apiVersion: slipway/v1
+kind: DeploymentModel
+name: print
+appliesTo: { componentKinds: [software] }
+stages:
+  - name: test
+    environment: test
+    steps:
+      - { name: a, type: wait, duration: 1m }
+`;
+
+describe('modelFingerprint', () => {
+  it('is canonical JSON of the parsed model', () => {
+    expect(modelFingerprint(parseModel(text))).toBe(
+      '{"apiVersion":"slipway/v1","appliesTo":{"componentKinds":["software"]},"kind":"DeploymentModel",' +
+        '"name":"print","stages":[{"environment":"test","name":"test","steps":[{"duration":"1m","name":"a","type":"wait"}]}]}',
+    );
+  });
+
+  it('ignores comments, key order, quoting and layout', () => {
+    const rewritten = `kind: "DeploymentModel"
+apiVersion: 'slipway/v1'
+name: print
+stages: [{ steps: [{ type: wait, duration: 1m, name: a }], environment: test, name: test }]
+appliesTo:
+  componentKinds:
+    - software
+`;
+    expect(modelFingerprint(parseModel(rewritten))).toBe(modelFingerprint(parseModel(text)));
+  });
+
+  it('changes with any change of content, including order of stages and steps', () => {
+    const original = modelFingerprint(parseModel(text));
+    expect(modelFingerprint(parseModel(text.replace('duration: 1m', 'duration: 2m')))).not.toBe(original);
+    expect(modelFingerprint(parseModel(text.replace('name: print', 'name: print\ndescription: x')))).not.toBe(
+      original,
+    );
+  });
+});
