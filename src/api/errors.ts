@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorCode, type FieldProblem, SlipwayError } from '../domain/index.js';
 
 interface ErrorBody {
@@ -80,6 +80,25 @@ function fastifyRequestError(error: FastifyError): { status: number; body: Error
     status: status === 413 || status === 415 ? status : 400,
     body: { error: { code: ErrorCode.malformedRequest, message: error.message } },
   };
+}
+
+/**
+ * Answers the errors Fastify's router raises before any hook or handler runs (a URL whose
+ * percent-encoding does not decode, a path parameter over the length limit) with the same
+ * error body as every other error; Fastify's own body for them has a different shape.
+ */
+export function answerFrameworkError(
+  error: FastifyError,
+  _request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  const status = error.statusCode !== undefined && error.statusCode >= 400 ? error.statusCode : 400;
+  let message = error.message;
+  if (error.code === 'FST_ERR_BAD_URL') message = 'The request URL is not valid: check its percent-encoding.';
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') message = 'An id or name in the request URL is too long.';
+  reply.status(status).send({
+    error: { code: status >= 500 ? ErrorCode.internal : ErrorCode.malformedRequest, message },
+  } satisfies ErrorBody);
 }
 
 /** Installs the one place where errors become HTTP responses. */

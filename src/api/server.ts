@@ -1,15 +1,18 @@
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
+import type { DeploymentCommands } from '../engine/index.js';
 import type { AccessControl } from '../governance/index.js';
 import type { Store } from '../store/index.js';
 import { installAuthentication } from './auth.js';
-import { installErrorHandling } from './errors.js';
+import { answerFrameworkError, installErrorHandling } from './errors.js';
 import { installMetrics } from './metrics.js';
 import { accessRoutes } from './routes/access.js';
 import { catalogRoutes } from './routes/catalog.js';
+import { deploymentRoutes } from './routes/deployments.js';
 import { environmentRoutes } from './routes/environments.js';
 import { healthRoutes } from './routes/health.js';
+import { modelRoutes } from './routes/models.js';
 import { ErrorResponse } from './schemas.js';
 import { installValidation } from './validation.js';
 
@@ -17,6 +20,8 @@ import { installValidation } from './validation.js';
 export interface ServerOptions {
   store: Store;
   access: AccessControl;
+  /** The engine's commands (deploy, cancel, promote, tasks, gates). */
+  commands: DeploymentCommands;
   /** pino log level; `silent` in tests (default info). */
   logLevel?: string;
   /** Largest accepted request body in bytes (default 1 MiB). */
@@ -32,10 +37,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     // Ids and names arrive in paths; keep them bounded.
     routerOptions: { maxParamLength: 200 },
-    ajv: {
-      customOptions: { removeAdditional: false, allErrors: true, coerceTypes: 'array', useDefaults: true },
-    },
+    frameworkErrors: answerFrameworkError,
   }).withTypeProvider<TypeBoxTypeProvider>();
+  // Bodies are JSON only: without this, text/plain is parsed as a string and fails validation
+  // with a confusing 400 instead of a 415 that names the media type to use.
+  app.removeContentTypeParser('text/plain');
 
   installValidation(app);
   installErrorHandling(app);
@@ -69,6 +75,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       await api.register(catalogRoutes(options.store));
       await api.register(environmentRoutes(options.store));
       await api.register(accessRoutes(options.store, options.access));
+      await api.register(modelRoutes(options.store));
+      await api.register(deploymentRoutes(options.store, options.commands));
     },
     { prefix: '/api/v1' },
   );

@@ -134,6 +134,11 @@ export const GateSchema = Type.Object({
   kind: Type.String(),
   state: literalUnion(Object.values(GateState)),
   requiredRoles: Type.Array(Type.String()),
+  requiredCount: Type.Integer({ description: 'Distinct people who must approve' }),
+  beforeStep: Type.Optional(
+    Type.String({ description: 'The step the gate stands before; absent: before execution' }),
+  ),
+  approvers: Type.Array(Type.String(), { description: 'Principals who approved so far' }),
   description: Type.String(),
   decidedBy: Type.Optional(Type.String()),
   decidedAt: Type.Optional(Timestamp),

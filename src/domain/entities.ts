@@ -71,6 +71,7 @@ export const ComponentSchema = Type.Object({
   name: Type.String(),
   kind: ComponentKindSchema,
   description: Type.String(),
+  labels: LabelMap,
   createdAt: Timestamp,
   createdBy: Type.String(),
 });

@@ -37,6 +37,7 @@ export interface NewComponent {
   name: string;
   kind: ComponentKind;
   description?: string;
+  labels?: Record<string, string>;
 }
 
 /** A version to register. */
@@ -79,6 +80,7 @@ function toComponent(row: ComponentRow & { service_name: string }): Component {
     name: row.name,
     kind: row.kind as ComponentKind,
     description: row.description,
+    labels: fromJson<Record<string, string>>(row.labels),
     createdAt: row.created_at,
     createdBy: row.created_by,
   };
@@ -191,6 +193,7 @@ export class CatalogRepository {
               name: input.name,
               kind: input.kind,
               description: input.description ?? '',
+              labels: JSON.stringify(input.labels ?? {}),
               created_at: this.now().toISOString(),
               created_by: actorId,
             })

@@ -5,6 +5,7 @@ import {
   type DeploymentState,
   type DeploymentVersion,
   genesisHash,
+  type ManifestPart,
   NotFoundError,
 } from '../domain/index.js';
 import { DeploymentTransaction } from './deployment-transaction.js';
@@ -27,8 +28,24 @@ export interface NewDeployment {
   reason: string;
   /** Extra data for the record's first event. */
   data?: Record<string, unknown>;
+  /** The engine's initial cursor (e.g. the digests pinned at request time). */
+  progress?: Record<string, unknown>;
   /** When the engine should first look at it (default now). */
   dueAt?: Date;
+}
+
+/** A version a deployment moves, with what the engine verifies. */
+export interface DeploymentMember {
+  componentId: string;
+  component: string;
+  serviceId: string;
+  kind: string;
+  versionId: string;
+  version: string;
+  digest: string;
+  manifest: ManifestPart[] | undefined;
+  sourceUri: string | undefined;
+  previousVersionId: string | undefined;
 }
 
 /** Filters of the deployment list. */
@@ -100,7 +117,7 @@ export class DeploymentRepository {
       state: 'requested',
       state_reason: input.reason,
       supervised: 0,
-      progress: '{}',
+      progress: JSON.stringify(input.progress ?? {}),
       requested_by: input.requestedBy,
       requested_at: at,
       updated_at: at,
@@ -196,6 +213,7 @@ export class DeploymentRepository {
   }
 
   private publish(transaction: DeploymentTransaction): void {
+    for (const child of transaction.spawned) this.bus.publish(child.events);
     this.bus.publish(transaction.events);
     this.bus.wake();
   }
@@ -325,6 +343,41 @@ export class DeploymentRepository {
     return { ...paged, items: await this.withVersions(paged.items) };
   }
 
+  /** The versions a deployment moves, with what verification needs. */
+  async members(deploymentId: string): Promise<DeploymentMember[]> {
+    const rows = await this.db
+      .selectFrom('deployment_versions')
+      .innerJoin('versions', 'versions.id', 'deployment_versions.version_id')
+      .innerJoin('components', 'components.id', 'deployment_versions.component_id')
+      .select([
+        'components.id as component_id',
+        'components.name as component_name',
+        'components.service_id',
+        'components.kind',
+        'versions.id as version_id',
+        'versions.version',
+        'versions.digest',
+        'versions.manifest',
+        'versions.source_uri',
+        'deployment_versions.previous_version_id',
+      ])
+      .where('deployment_versions.deployment_id', '=', deploymentId)
+      .orderBy('components.name')
+      .execute();
+    return rows.map((row) => ({
+      componentId: row.component_id,
+      component: row.component_name,
+      serviceId: row.service_id,
+      kind: row.kind,
+      versionId: row.version_id,
+      version: row.version,
+      digest: row.digest,
+      manifest: row.manifest === null ? undefined : (JSON.parse(row.manifest) as ManifestPart[]),
+      sourceUri: row.source_uri ?? undefined,
+      previousVersionId: row.previous_version_id ?? undefined,
+    }));
+  }
+
   /** Deployments of a flow, in stage order. */
   async inFlow(flowId: string): Promise<DeploymentTable[]> {
     return this.db
@@ -366,7 +419,10 @@ export class DeploymentRepository {
       .at(-1);
   }
 
-  /** Whether a model version has already run in a live-tier environment (its supervised first run). */
+  /**
+   * Whether a model version has already run in a live-tier environment: some deployment of
+   * it there reached execution. Until then every live deployment of it is a supervised first run.
+   */
   async hasRunInLive(modelVersionId: string, exceptDeploymentId: string): Promise<boolean> {
     const row = await this.db
       .selectFrom('deployments')
@@ -375,14 +431,13 @@ export class DeploymentRepository {
       .where('deployments.model_version_id', '=', modelVersionId)
       .where('environments.tier', '=', 'live')
       .where('deployments.id', '!=', exceptDeploymentId)
-      .where('deployments.state', 'in', [
-        'executing',
-        'verifying-deployment',
-        'succeeded',
-        'failed',
-        'rolling-back',
-        'rolled-back',
-      ])
+      .where(({ exists, selectFrom }) =>
+        exists(
+          selectFrom('step_runs')
+            .select(sql`1`.as('one'))
+            .whereRef('step_runs.deployment_id', '=', 'deployments.id'),
+        ),
+      )
       .limit(1)
       .executeTakeFirst();
     return row !== undefined;

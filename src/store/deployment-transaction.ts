@@ -10,7 +10,7 @@ import {
   type StepPhase,
   type StepRunState,
 } from '../domain/index.js';
-import type { Database, DeploymentTable, StepRunTable } from './schema.js';
+import type { Database, DeploymentTable, GateTable, StepRunTable } from './schema.js';
 import { newId } from './support.js';
 
 /** A step run to start. */
@@ -38,7 +38,12 @@ export interface NewManualTask {
 /** A gate to open. */
 export interface NewGate {
   kind: string;
+  /** Roles that may decide; empty: anyone who may decide work. */
   requiredRoles: string[];
+  /** Distinct people who must approve (default 1). */
+  requiredCount?: number;
+  /** The step the gate stands before; absent: before execution. */
+  beforeStep?: string;
   description: string;
 }
 
@@ -49,6 +54,8 @@ export interface NewGate {
  */
 export class DeploymentTransaction {
   private readonly pendingEvents: DeploymentEvent[] = [];
+  /** Deployments created inside this transaction (promotions); flushed and published with it. */
+  readonly spawned: DeploymentTransaction[] = [];
   private readonly initialState: DeploymentState;
 
   constructor(
@@ -240,6 +247,29 @@ export class DeploymentTransaction {
       .execute();
   }
 
+  /** The manual tasks of these step runs, by step run. */
+  async decidedTasks(
+    stepRunIds: string[],
+  ): Promise<Map<string, { state: string; evidence?: string; reason?: string; decidedBy?: string }>> {
+    const rows = await this.db
+      .selectFrom('manual_tasks')
+      .select(['step_run_id', 'state', 'evidence', 'reason', 'decided_by'])
+      .where('deployment_id', '=', this.row.id)
+      .where('step_run_id', 'in', stepRunIds)
+      .execute();
+    return new Map(
+      rows.map((row) => [
+        row.step_run_id,
+        {
+          state: row.state,
+          ...(row.evidence !== null && { evidence: row.evidence }),
+          ...(row.reason !== null && { reason: row.reason }),
+          ...(row.decided_by !== null && { decidedBy: row.decided_by }),
+        },
+      ]),
+    );
+  }
+
   /** Cancels the deployment's open manual tasks (when it ends without them). */
   async cancelOpenTasks(): Promise<void> {
     await this.db
@@ -261,6 +291,9 @@ export class DeploymentTransaction {
         kind: input.kind,
         state: GateState.open,
         required_roles: JSON.stringify(input.requiredRoles),
+        required_count: input.requiredCount ?? 1,
+        before_step: input.beforeStep ?? null,
+        approvers: '[]',
         description: input.description,
         decided_by: null,
         decided_at: null,
@@ -271,22 +304,36 @@ export class DeploymentTransaction {
     return id;
   }
 
-  /** Records a decision on a gate. */
+  /**
+   * Records one person's decision on a gate. A rejection closes it; an approval counts
+   * towards the number of distinct approvers it needs and passes it when that is reached.
+   */
   async decideGate(
-    gateId: string,
-    decision: { state: GateState; actorId: string; comment?: string },
-  ): Promise<void> {
+    gate: GateTable,
+    decision: { approve: boolean; actorId: string; comment?: string },
+  ): Promise<GateState> {
+    const approvers = [
+      ...(JSON.parse(gate.approvers) as string[]),
+      ...(decision.approve ? [decision.actorId] : []),
+    ];
+    const state = !decision.approve
+      ? GateState.rejected
+      : approvers.length >= gate.required_count
+        ? GateState.passed
+        : GateState.open;
     await this.db
       .updateTable('gates')
       .set({
-        state: decision.state,
+        state,
+        approvers: JSON.stringify(approvers),
         decided_by: decision.actorId,
         decided_at: this.now.toISOString(),
         comment: decision.comment ?? null,
       })
-      .where('id', '=', gateId)
+      .where('id', '=', gate.id)
       .where('deployment_id', '=', this.row.id)
       .execute();
+    return state;
   }
 
   /** The deployment's gates of a kind. */
@@ -302,6 +349,7 @@ export class DeploymentTransaction {
 
   /** Writes the deployment row and its new events, and keeps the matrix current. */
   async flush(): Promise<void> {
+    for (const child of this.spawned) await child.flush();
     if (this.pendingEvents.length === 0 && this.initialState === this.state) {
       await this.writeRow();
       return;

@@ -309,6 +309,26 @@ export class EnvironmentRepository {
     return pageOf(rows.slice(0, page.limit + 1), page.limit, toTarget);
   }
 
+  /** Every target of an environment, by name. */
+  async allTargets(environmentId: string): Promise<Target[]> {
+    const rows = await this.targetQuery()
+      .where('targets.environment_id', '=', environmentId)
+      .orderBy('targets.name')
+      .execute();
+    return rows.map(toTarget);
+  }
+
+  /** Every environment, in flow order. */
+  async all(): Promise<Environment[]> {
+    const rows = await this.db
+      .selectFrom('environments')
+      .selectAll()
+      .orderBy('position')
+      .orderBy('id')
+      .execute();
+    return rows.map(toEnvironment);
+  }
+
   /** Changes a target's kind, labels or declared facts. */
   async updateTarget(
     environmentReference: string,

@@ -6,7 +6,7 @@ export type {
   NewService,
   NewVersion,
 } from './catalog-repository.js';
-export type { DeploymentFilter, NewDeployment } from './deployment-repository.js';
+export type { DeploymentFilter, DeploymentMember, NewDeployment } from './deployment-repository.js';
 export { StaleLeaseError } from './deployment-repository.js';
 export type { DeploymentTransaction, NewGate, NewManualTask, NewStepRun } from './deployment-transaction.js';
 export type {
@@ -24,6 +24,6 @@ export type { NewPrincipal, NewToken, TokenOwner } from './principal-repository.
 export type { RecordBus } from './record-bus.js';
 export type { RecordVerification } from './record-repository.js';
 export type { DeploymentTable, GateTable, StepRunTable } from './schema.js';
-export { type DialectName, Store, type StoreOptions } from './store.js';
+export { type DialectName, Store, type StoreOptions, StoreScope } from './store.js';
 export type { Page, PageRequest } from './support.js';
 export type { ClaimedWork } from './work-repository.js';

@@ -46,6 +46,7 @@ export interface ComponentTable {
   name: string;
   kind: string;
   description: string;
+  labels: string;
   created_at: string;
   created_by: string;
 }
@@ -261,6 +262,9 @@ export interface GateTable {
   kind: string;
   state: string;
   required_roles: string;
+  required_count: number;
+  before_step: string | null;
+  approvers: string;
   description: string;
   decided_by: string | null;
   decided_at: string | null;

@@ -34,8 +34,12 @@ export interface StoreOptions {
 /** Which dialect a store runs on. */
 export type DialectName = 'sqlite' | 'postgres';
 
-/** The opened store: its repositories share one connection pool and one clock. */
-export class Store {
+/**
+ * The repositories over one database handle. The store itself is a scope over the pool;
+ * `store.scope(transaction)` gives the same repositories inside a transaction, which code
+ * running in a transaction must use for its reads (SQLite has one connection).
+ */
+export class StoreScope {
   readonly audit: AuditRepository;
   readonly principals: PrincipalRepository;
   readonly catalog: CatalogRepository;
@@ -43,29 +47,41 @@ export class Store {
   readonly models: ModelRepository;
   readonly deployments: DeploymentRepository;
   readonly records: RecordRepository;
-  readonly work: WorkRepository;
   readonly tasks: TaskRepository;
   readonly matrix: MatrixRepository;
   readonly notifications: NotificationRepository;
-  /** What this process just committed: record events and new due work. */
-  readonly bus = new RecordBus();
 
-  private constructor(
+  constructor(
     readonly db: Kysely<Database>,
     readonly dialect: DialectName,
     readonly now: () => Date,
+    readonly bus: RecordBus,
   ) {
     this.audit = new AuditRepository(db, now);
     this.principals = new PrincipalRepository(db, now, this.audit);
     this.catalog = new CatalogRepository(db, now, this.audit);
     this.environments = new EnvironmentRepository(db, now, this.audit);
     this.models = new ModelRepository(db, now, this.audit);
-    this.deployments = new DeploymentRepository(db, now, this.bus, dialect);
+    this.deployments = new DeploymentRepository(db, now, bus, dialect);
     this.records = new RecordRepository(db);
-    this.work = new WorkRepository(db, now, dialect);
     this.tasks = new TaskRepository(db);
     this.matrix = new MatrixRepository(db);
     this.notifications = new NotificationRepository(db, now);
+  }
+}
+
+/** The opened store: its repositories share one connection pool and one clock. */
+export class Store extends StoreScope {
+  readonly work: WorkRepository;
+
+  private constructor(db: Kysely<Database>, dialect: DialectName, now: () => Date) {
+    super(db, dialect, now, new RecordBus());
+    this.work = new WorkRepository(db, now, dialect);
+  }
+
+  /** The repositories inside a transaction (reads only: writes open their own transactions). */
+  scope(db: Kysely<Database>): StoreScope {
+    return new StoreScope(db, this.dialect, this.now, this.bus);
   }
 
   /** Opens the store and applies pending migrations; refuses a database from a newer version. */

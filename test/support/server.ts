@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
+import { LocalStepDispatcher } from '../../src/agents/index.js';
 import { buildServer } from '../../src/api/index.js';
 import { type Role, roles } from '../../src/domain/index.js';
+import { DeploymentCommands, Engine } from '../../src/engine/index.js';
 import { AccessControl } from '../../src/governance/index.js';
 import type { DialectName, Store } from '../../src/store/index.js';
 import { openTestStore } from './stores.js';
@@ -32,7 +34,10 @@ export async function startTestServer(dialect: DialectName): Promise<TestServer>
     );
     tokens[role] = issued.token;
   }
-  const app = await buildServer({ store, access, logLevel: 'silent' });
+  // The engine is built but not started: API tests see requested deployments stay put.
+  const engine = new Engine(store, new LocalStepDispatcher());
+  const commands = new DeploymentCommands(store, engine.contextLoader);
+  const app = await buildServer({ store, access, commands, logLevel: 'silent' });
   await app.ready();
   return {
     app,

@@ -1,0 +1,1 @@
+export { LocalStepDispatcher } from './local-dispatcher.js';

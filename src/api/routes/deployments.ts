@@ -1,0 +1,469 @@
+import { type FastifyPluginAsyncTypebox, Type } from '@fastify/type-provider-typebox';
+import {
+  DeploymentEventSchema,
+  DeploymentSchema,
+  DeploymentStateSchema,
+  GateSchema,
+  ManualTaskSchema,
+  MatrixCellSchema,
+  NotificationSchema,
+  StepRunSchema,
+} from '../../domain/index.js';
+import type { DeploymentCommands } from '../../engine/index.js';
+import type { Store } from '../../store/index.js';
+import { callerOf } from '../auth.js';
+import { Body, errorResponses, PageOf, PageQuery, Reference } from '../schemas.js';
+import { streamDeployment } from './deployment-stream.js';
+
+const Reason = Type.String({ minLength: 1, maxLength: 2000 });
+const VersionPair = Type.Object(
+  { component: Reference, version: Reference },
+  { additionalProperties: false },
+);
+const DeploymentParams = Type.Object({ deployment: Type.String({ format: 'uuid' }) });
+
+/** Deployments: requests, reads, the record and live stream, and the commands people give. */
+export function deploymentRoutes(store: Store, commands: DeploymentCommands): FastifyPluginAsyncTypebox {
+  return async (app) => {
+    app.post(
+      '/deployments',
+      {
+        config: { access: 'deployment.request' },
+        schema: {
+          tags: ['deployments'],
+          summary: 'Request a deployment of versions or a release into an environment',
+          body: Body({
+            component: Type.Optional(Reference),
+            version: Type.Optional(Reference),
+            versions: Type.Optional(Type.Array(VersionPair, { minItems: 1, maxItems: 100 })),
+            release: Type.Optional(Reference),
+            environment: Reference,
+            model: Type.Optional(Reference),
+            removal: Type.Optional(
+              Type.Boolean({
+                description: 'Remove the versions from the environment instead of installing them',
+              }),
+            ),
+            reason: Type.Optional(Reason),
+          }),
+          response: { 201: DeploymentSchema, ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        const { component, version, versions, ...rest } = request.body;
+        const pairs =
+          versions ??
+          (component !== undefined && version !== undefined ? [{ component, version }] : undefined);
+        const deployment = await commands.request(
+          { ...rest, ...(pairs !== undefined && { versions: pairs }) },
+          callerOf(request).principal,
+        );
+        return reply.status(201).send(deployment);
+      },
+    );
+
+    app.get(
+      '/deployments',
+      {
+        config: { access: 'deployment.read' },
+        schema: {
+          tags: ['deployments'],
+          summary: 'List deployments, newest first',
+          querystring: Type.Object({
+            ...PageQuery,
+            state: Type.Optional(Type.Array(DeploymentStateSchema, { maxItems: 14 })),
+            environment: Type.Optional(Reference),
+            component: Type.Optional(Reference),
+            model: Type.Optional(Reference),
+            requestedBy: Type.Optional(Reference),
+            flow: Type.Optional(Type.String({ format: 'uuid' })),
+            from: Type.Optional(Type.String({ format: 'date-time' })),
+            to: Type.Optional(Type.String({ format: 'date-time' })),
+          }),
+          response: { 200: PageOf(DeploymentSchema), ...errorResponses },
+        },
+      },
+      async (request) => {
+        const query = request.query;
+        const environmentId =
+          query.environment === undefined ? undefined : (await store.environments.get(query.environment)).id;
+        const componentId =
+          query.component === undefined ? undefined : (await store.catalog.getComponent(query.component)).id;
+        const modelId =
+          query.model === undefined ? undefined : (await store.models.getVersion(query.model)).modelId;
+        const requestedBy =
+          query.requestedBy === undefined ? undefined : (await store.principals.get(query.requestedBy)).id;
+        return store.deployments.list(
+          {
+            ...(query.state !== undefined && { states: query.state }),
+            ...(environmentId !== undefined && { environmentId }),
+            ...(componentId !== undefined && { componentId }),
+            ...(modelId !== undefined && { modelId }),
+            ...(requestedBy !== undefined && { requestedBy }),
+            ...(query.flow !== undefined && { flowId: query.flow }),
+            ...(query.from !== undefined && { requestedAfter: new Date(query.from).toISOString() }),
+            ...(query.to !== undefined && { requestedBefore: new Date(query.to).toISOString() }),
+          },
+          { limit: query.limit, ...(query.cursor !== undefined && { cursor: query.cursor }) },
+        );
+      },
+    );
+
+    app.get(
+      '/deployments/:deployment',
+      {
+        config: { access: 'deployment.read' },
+        schema: {
+          tags: ['deployments'],
+          summary: 'Show a deployment with its step runs, gates and manual tasks',
+          params: DeploymentParams,
+          response: {
+            200: Type.Object({
+              deployment: DeploymentSchema,
+              stepRuns: Type.Array(StepRunSchema),
+              gates: Type.Array(GateSchema),
+              tasks: Type.Array(ManualTaskSchema),
+            }),
+            ...errorResponses,
+          },
+        },
+      },
+      async (request) => {
+        const deployment = await store.deployments.get(request.params.deployment);
+        const [stepRuns, gates, tasks] = await Promise.all([
+          store.tasks.stepRuns(deployment.id),
+          store.tasks.listGates({ deploymentId: deployment.id }),
+          store.tasks.listTasks({ deploymentId: deployment.id }),
+        ]);
+        return { deployment, stepRuns, gates, tasks };
+      },
+    );
+
+    app.get(
+      '/deployments/:deployment/events',
+      {
+        config: { access: 'deployment.read' },
+        schema: {
+          tags: ['deployments'],
+          summary: "The deployment's record: every event in order, each chained to the one before",
+          params: DeploymentParams,
+          querystring: Type.Object({
+            after: Type.Integer({
+              minimum: 0,
+              maximum: 2_000_000_000,
+              default: 0,
+              description: 'Only events after this sequence number',
+            }),
+            limit: Type.Integer({ minimum: 1, maximum: 5000, default: 1000 }),
+          }),
+          response: { 200: Type.Object({ items: Type.Array(DeploymentEventSchema) }), ...errorResponses },
+        },
+      },
+      async (request) => ({
+        items: await store.records.events(
+          request.params.deployment,
+          request.query.after,
+          request.query.limit,
+        ),
+      }),
+    );
+
+    app.get(
+      '/deployments/:deployment/stream',
+      {
+        config: { access: 'deployment.read' },
+        schema: {
+          tags: ['deployments'],
+          summary: 'Live record events as Server-Sent Events; ends after the deployment finishes',
+          params: DeploymentParams,
+          querystring: Type.Object({ after: Type.Integer({ minimum: 0, maximum: 2_000_000_000, default: 0 }) }),
+        },
+      },
+      async (request, reply) =>
+        streamDeployment(store, request, reply, request.params.deployment, request.query.after),
+    );
+
+    for (const action of ['cancel', 'rollback'] as const) {
+      app.post(
+        `/deployments/:deployment/${action}`,
+        {
+          config: { access: action === 'cancel' ? 'deployment.cancel' : 'deployment.rollback' },
+          schema: {
+            tags: ['deployments'],
+            summary:
+              action === 'cancel'
+                ? 'Cancel a deployment that has not started executing'
+                : 'Roll back a failed deployment',
+            params: DeploymentParams,
+            body: Body({ reason: Reason }),
+            response: { 200: DeploymentSchema, ...errorResponses },
+          },
+        },
+        async (request) => {
+          const caller = callerOf(request).principal;
+          return action === 'cancel'
+            ? commands.cancel(request.params.deployment, request.body.reason, caller)
+            : commands.rollback(request.params.deployment, request.body.reason, caller);
+        },
+      );
+    }
+
+    app.post(
+      '/promotions',
+      {
+        config: { access: 'deployment.promote' },
+        schema: {
+          tags: ['deployments'],
+          summary: 'Promote a version that succeeded in the previous stage into an environment',
+          body: Body({
+            component: Reference,
+            version: Reference,
+            environment: Reference,
+            reason: Type.Optional(Reason),
+          }),
+          response: { 201: DeploymentSchema, ...errorResponses },
+        },
+      },
+      async (request, reply) =>
+        reply.status(201).send(await commands.promote(request.body, callerOf(request).principal)),
+    );
+
+    app.get(
+      '/tasks',
+      {
+        config: { access: 'deployment.read' },
+        schema: {
+          tags: ['deployments'],
+          summary: 'Manual tasks, newest first',
+          querystring: Type.Object({
+            state: Type.Optional(
+              Type.Union([
+                Type.Literal('open'),
+                Type.Literal('completed'),
+                Type.Literal('failed'),
+                Type.Literal('cancelled'),
+              ]),
+            ),
+            role: Type.Optional(Type.String({ maxLength: 50 })),
+            deployment: Type.Optional(Type.String({ format: 'uuid' })),
+          }),
+          response: { 200: Type.Object({ items: Type.Array(ManualTaskSchema) }), ...errorResponses },
+        },
+      },
+      async (request) => {
+        const { state, role, deployment } = request.query;
+        return {
+          items: await store.tasks.listTasks({
+            ...(state !== undefined && { state }),
+            ...(role !== undefined && { role }),
+            ...(deployment !== undefined && { deploymentId: deployment }),
+          }),
+        };
+      },
+    );
+
+    app.post(
+      '/tasks/:task/complete',
+      {
+        config: { access: 'work.decide' },
+        schema: {
+          tags: ['deployments'],
+          summary: 'Complete a manual task with an evidence note',
+          params: Type.Object({ task: Reference }),
+          body: Body({
+            evidence: Type.Optional(Type.String({ maxLength: 10_000 })),
+            checklist: Type.Optional(
+              Type.Array(Type.String({ maxLength: 1000 }), {
+                maxItems: 200,
+                description: 'The items ticked off',
+              }),
+            ),
+          }),
+          response: { 200: ManualTaskSchema, ...errorResponses },
+        },
+      },
+      async (request) => {
+        await commands.completeTask(request.params.task, request.body, callerOf(request).principal);
+        return store.tasks.getTask(request.params.task);
+      },
+    );
+
+    app.post(
+      '/tasks/:task/fail',
+      {
+        config: { access: 'work.decide' },
+        schema: {
+          tags: ['deployments'],
+          summary: 'Fail a manual task with a reason',
+          params: Type.Object({ task: Reference }),
+          body: Body({ reason: Reason }),
+          response: { 200: ManualTaskSchema, ...errorResponses },
+        },
+      },
+      async (request) => {
+        await commands.failTask(request.params.task, request.body.reason, callerOf(request).principal);
+        return store.tasks.getTask(request.params.task);
+      },
+    );
+
+    app.get(
+      '/gates',
+      {
+        config: { access: 'deployment.read' },
+        schema: {
+          tags: ['deployments'],
+          summary: 'Gates deployments wait at, newest first',
+          querystring: Type.Object({
+            state: Type.Optional(
+              Type.Union([Type.Literal('open'), Type.Literal('passed'), Type.Literal('rejected')]),
+            ),
+            deployment: Type.Optional(Type.String({ format: 'uuid' })),
+          }),
+          response: { 200: Type.Object({ items: Type.Array(GateSchema) }), ...errorResponses },
+        },
+      },
+      async (request) => {
+        const { state, deployment } = request.query;
+        return {
+          items: await store.tasks.listGates({
+            ...(state !== undefined && { state }),
+            ...(deployment !== undefined && { deploymentId: deployment }),
+          }),
+        };
+      },
+    );
+
+    for (const decision of ['approve', 'reject'] as const) {
+      app.post(
+        `/gates/:gate/${decision}`,
+        {
+          config: { access: 'work.decide' },
+          schema: {
+            tags: ['deployments'],
+            summary: decision === 'approve' ? 'Approve a gate' : 'Reject a gate',
+            params: Type.Object({ gate: Reference }),
+            body:
+              decision === 'approve' ? Body({ comment: Type.Optional(Reason) }) : Body({ comment: Reason }),
+            response: { 200: GateSchema, ...errorResponses },
+          },
+        },
+        async (request) => {
+          await commands.decideGate(
+            request.params.gate,
+            decision === 'approve',
+            request.body.comment,
+            callerOf(request).principal,
+          );
+          return store.tasks.getGate(request.params.gate);
+        },
+      );
+    }
+
+    app.get(
+      '/matrix',
+      {
+        config: { access: 'deployment.read' },
+        schema: {
+          tags: ['deployments'],
+          summary:
+            'What is where: per component and environment, the version last deployed and any deployment in flight',
+          querystring: Type.Object({
+            service: Type.Optional(Reference),
+            environment: Type.Optional(Reference),
+            component: Type.Optional(Reference),
+          }),
+          response: { 200: Type.Object({ items: Type.Array(MatrixCellSchema) }), ...errorResponses },
+        },
+      },
+      async (request) => {
+        const { service, environment, component } = request.query;
+        const serviceId = service === undefined ? undefined : (await store.catalog.getService(service)).id;
+        const environmentId =
+          environment === undefined ? undefined : (await store.environments.get(environment)).id;
+        const componentId =
+          component === undefined ? undefined : (await store.catalog.getComponent(component)).id;
+        return {
+          items: await store.matrix.cells({
+            ...(serviceId !== undefined && { serviceId }),
+            ...(environmentId !== undefined && { environmentId }),
+            ...(componentId !== undefined && { componentId }),
+          }),
+        };
+      },
+    );
+
+    app.get(
+      '/records/verify',
+      {
+        config: { access: 'record.verify' },
+        schema: {
+          tags: ['deployments'],
+          summary: 'Walk the record hash chains and report the first broken link',
+          querystring: Type.Object({ deployment: Type.Optional(Type.String({ format: 'uuid' })) }),
+          response: {
+            200: Type.Object({
+              intact: Type.Boolean(),
+              deploymentsChecked: Type.Integer(),
+              eventsChecked: Type.Integer(),
+              broken: Type.Optional(
+                Type.Object({
+                  deploymentId: Type.String(),
+                  eventId: Type.String(),
+                  sequence: Type.Integer(),
+                  reason: Type.String(),
+                  message: Type.String(),
+                }),
+              ),
+            }),
+            ...errorResponses,
+          },
+        },
+      },
+      async (request) => {
+        const result = await store.records.verify(request.query.deployment);
+        return { intact: result.broken === undefined, ...result };
+      },
+    );
+
+    app.get(
+      '/notifications',
+      {
+        config: { access: 'self.read' },
+        schema: {
+          tags: ['deployments'],
+          summary: 'Your notifications, newest first',
+          response: { 200: Type.Object({ items: Type.Array(NotificationSchema) }), ...errorResponses },
+        },
+      },
+      async (request) => ({ items: await store.notifications.list(callerOf(request).principal.id) }),
+    );
+
+    app.post(
+      '/subscriptions',
+      {
+        config: { access: 'subscription.manage' },
+        schema: {
+          tags: ['deployments'],
+          summary: 'Be told when deployments of a service and/or into an environment end',
+          body: Body({ service: Type.Optional(Reference), environment: Type.Optional(Reference) }),
+          response: { 201: Type.Object({ id: Type.String() }), ...errorResponses },
+        },
+      },
+      async (request, reply) => {
+        const serviceId =
+          request.body.service === undefined
+            ? undefined
+            : (await store.catalog.getService(request.body.service)).id;
+        const environmentId =
+          request.body.environment === undefined
+            ? undefined
+            : (await store.environments.get(request.body.environment)).id;
+        const id = await store.notifications.subscribe(callerOf(request).principal.id, {
+          ...(serviceId !== undefined && { serviceId }),
+          ...(environmentId !== undefined && { environmentId }),
+        });
+        return reply.status(201).send({ id });
+      },
+    );
+  };
+}
