@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { modelFingerprint } from './fingerprint.js';
 import { parseModel } from './parse.js';
@@ -15,11 +16,11 @@ stages:
 `;
 
 describe('modelFingerprint', () => {
-  it('is canonical JSON of the parsed model', () => {
-    expect(modelFingerprint(parseModel(text))).toBe(
+  it('is the SHA-256 of the canonical JSON of the parsed model', () => {
+    const canonical =
       '{"apiVersion":"slipway/v1","appliesTo":{"componentKinds":["software"]},"kind":"DeploymentModel",' +
-        '"name":"print","stages":[{"environment":"test","name":"test","steps":[{"duration":"1m","name":"a","type":"wait"}]}]}',
-    );
+      '"name":"print","stages":[{"environment":"test","name":"test","steps":[{"duration":"1m","name":"a","type":"wait"}]}]}';
+    expect(modelFingerprint(parseModel(text))).toBe(`sha256:${createHash('sha256').update(canonical).digest('hex')}`);
   });
 
   it('ignores comments, key order, quoting and layout', () => {
