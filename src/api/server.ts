@@ -13,6 +13,8 @@ import { deploymentRoutes } from './routes/deployments.js';
 import { environmentRoutes } from './routes/environments.js';
 import { healthRoutes } from './routes/health.js';
 import { modelRoutes } from './routes/models.js';
+import { recordRoutes } from './routes/records.js';
+import { workRoutes } from './routes/work.js';
 import { ErrorResponse } from './schemas.js';
 import { installValidation } from './validation.js';
 
@@ -77,6 +79,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       await api.register(accessRoutes(options.store, options.access));
       await api.register(modelRoutes(options.store));
       await api.register(deploymentRoutes(options.store, options.commands));
+      await api.register(workRoutes(options.store, options.commands));
+      await api.register(recordRoutes(options.store));
     },
     { prefix: '/api/v1' },
   );
