@@ -32,22 +32,35 @@ interface AjvError {
 
 /** Turns schema validation errors into field problems with JSON-pointer paths. */
 function problemsOf(validation: readonly AjvError[], context: string | undefined): FieldProblem[] {
-  return validation.map((issue) => {
-    let path = `/${context ?? 'body'}${issue.instancePath ?? ''}`;
+  const located = validation.map((issue) => ({ issue, path: `/${context ?? 'body'}${issue.instancePath ?? ''}` }));
+  // A choice of fixed values is an anyOf of consts: say once which values are allowed.
+  const choices = new Map<string, string[]>();
+  for (const { issue, path } of located) {
+    if (issue.keyword === 'const' && issue.params?.allowedValue !== undefined) {
+      choices.set(path, [...(choices.get(path) ?? []), String(issue.params.allowedValue)]);
+    }
+  }
+  const problems: FieldProblem[] = [];
+  const reported = new Set<string>();
+  for (const { issue, path } of located) {
     const params = issue.params ?? {};
-    if (issue.keyword === 'required' && typeof params.missingProperty === 'string')
-      path += `/${params.missingProperty}`;
-    if (issue.keyword === 'additionalProperties' && typeof params.additionalProperty === 'string') {
-      return { path: `${path}/${params.additionalProperty}`, message: 'is not a known property' };
+    const allowed = choices.get(path);
+    if (allowed !== undefined && (issue.keyword === 'const' || issue.keyword === 'anyOf')) {
+      if (!reported.has(path)) problems.push({ path, message: `must be one of ${allowed.join(', ')}` });
+      reported.add(path);
+      continue;
     }
-    if (issue.keyword === 'enum' || issue.keyword === 'anyOf') {
-      const allowed = Array.isArray(params.allowedValues)
-        ? `: one of ${params.allowedValues.join(', ')}`
-        : '';
-      return { path, message: `${issue.message ?? 'is not allowed'}${allowed}` };
+    if (issue.keyword === 'required' && typeof params.missingProperty === 'string') {
+      problems.push({ path: `${path}/${params.missingProperty}`, message: 'is required' });
+    } else if (issue.keyword === 'additionalProperties' && typeof params.additionalProperty === 'string') {
+      problems.push({ path: `${path}/${params.additionalProperty}`, message: 'is not a known property' });
+    } else if (issue.keyword === 'enum' && Array.isArray(params.allowedValues)) {
+      problems.push({ path, message: `must be one of ${params.allowedValues.join(', ')}` });
+    } else {
+      problems.push({ path, message: issue.message ?? 'is invalid' });
     }
-    return { path, message: issue.message ?? 'is invalid' };
-  });
+  }
+  return problems;
 }
 
 /** Maps Fastify's own request errors (parsing, size, media type) to codes. */

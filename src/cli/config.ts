@@ -17,7 +17,14 @@ export interface ServerConfig {
   logLevel: string;
   /** SLIPWAY_SQLITE_SYNCHRONOUS: NORMAL (default) or FULL. */
   synchronous: 'NORMAL' | 'FULL';
+  /**
+   * SLIPWAY_ENGINE_LEASE_MS, default 30000: how long this node's claim on a deployment lasts
+   * without renewal, so how long other nodes wait before taking over work of a node that died.
+   */
+  engineLeaseMilliseconds: number;
 }
+
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 function nonEmpty(value: string | undefined): string | undefined {
   return value === undefined || value.trim() === '' ? undefined : value;
@@ -37,6 +44,18 @@ export function readServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
       { path: 'SLIPWAY_SQLITE_SYNCHRONOUS', message: 'invalid value' },
     ]);
   }
+  const engineLeaseMilliseconds = Number(nonEmpty(env.SLIPWAY_ENGINE_LEASE_MS) ?? '30000');
+  // A running step renews its lease at least every second, so a shorter lease could lapse between renewals.
+  if (
+    !Number.isInteger(engineLeaseMilliseconds) ||
+    engineLeaseMilliseconds < 2000 ||
+    engineLeaseMilliseconds > 3_600_000
+  ) {
+    throw new InputError(
+      `SLIPWAY_ENGINE_LEASE_MS must be a whole number of milliseconds from 2000 to 3600000, not "${env.SLIPWAY_ENGINE_LEASE_MS}".`,
+      [{ path: 'SLIPWAY_ENGINE_LEASE_MS', message: 'invalid lease time' }],
+    );
+  }
   const databaseUrl = nonEmpty(env.SLIPWAY_DATABASE_URL);
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new InputError(
@@ -44,13 +63,20 @@ export function readServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
       [{ path: 'SLIPWAY_DATABASE_URL', message: 'not a postgres URL' }],
     );
   }
+  const logLevel = nonEmpty(env.SLIPWAY_LOG_LEVEL) ?? 'info';
+  if (!logLevels.includes(logLevel)) {
+    throw new InputError(`SLIPWAY_LOG_LEVEL must be one of ${logLevels.join(', ')}, not "${logLevel}".`, [
+      { path: 'SLIPWAY_LOG_LEVEL', message: 'unknown level' },
+    ]);
+  }
   return {
     host: nonEmpty(env.SLIPWAY_HOST) ?? '127.0.0.1',
     port,
     dataDir: resolve(nonEmpty(env.SLIPWAY_DATA_DIR) ?? '.slipway'),
     databaseUrl,
     adminToken: nonEmpty(env.SLIPWAY_ADMIN_TOKEN),
-    logLevel: nonEmpty(env.SLIPWAY_LOG_LEVEL) ?? 'info',
+    logLevel,
     synchronous,
+    engineLeaseMilliseconds,
   };
 }

@@ -28,6 +28,9 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     synchronous: config.synchronous,
     ...(config.databaseUrl !== undefined && { databaseUrl: config.databaseUrl }),
   });
+  if (store.appliedMigrations.length > 0) {
+    process.stderr.write(`Migrated the ${store.dialect} store: ${store.appliedMigrations.join(', ')}\n`);
+  }
   const access = new AccessControl(store);
   const { generatedToken } = await access.ensureAdmin(config.adminToken);
   if (generatedToken !== undefined) {
@@ -37,7 +40,9 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       `\nFirst start: created the admin principal. Its API token (shown once, also saved to ${tokenFile}):\n\n  ${generatedToken}\n\n`,
     );
   }
-  const engine = new Engine(store, new LocalStepDispatcher());
+  const engine = new Engine(store, new LocalStepDispatcher(), {
+    leaseMilliseconds: config.engineLeaseMilliseconds,
+  });
   const commands = new DeploymentCommands(store, engine.contextLoader);
   const app = await buildServer({
     store,

@@ -29,6 +29,7 @@ export const manifestPartKinds = Object.values(ManifestPartKind);
 export interface VersionIdentity {
   version: string;
   digest: string;
+  size: number;
 }
 
 /**
@@ -42,11 +43,17 @@ export function decideVersionRegistration(
   componentName: string,
 ): 'create' | 'unchanged' {
   if (existing === undefined) return 'create';
-  if (existing.digest === incoming.digest) return 'unchanged';
+  if (existing.digest === incoming.digest && existing.size === incoming.size) return 'unchanged';
   throw new ConflictError(
-    `Version ${incoming.version} of ${componentName} is already registered with digest ${existing.digest}; ` +
+    `Version ${incoming.version} of ${componentName} is already registered with digest ${existing.digest} and size ${existing.size}; ` +
       'versions are immutable, so register the new content under a new version string.',
-    { version: incoming.version, registeredDigest: existing.digest, offeredDigest: incoming.digest },
+    {
+      version: incoming.version,
+      registeredDigest: existing.digest,
+      offeredDigest: incoming.digest,
+      registeredSize: existing.size,
+      offeredSize: incoming.size,
+    },
     'version_conflict',
   );
 }

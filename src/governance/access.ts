@@ -30,17 +30,22 @@ export interface TokenRequest {
 }
 
 interface CachedCaller {
-  caller: Caller | undefined;
+  /** The lookup, shared by every request that arrives while it runs. */
+  caller: Promise<Caller | undefined>;
   until: number;
 }
+
+const touchIntervalMilliseconds = 60_000;
 
 /**
  * Principals and API tokens: issuing, authenticating and revoking. Authentication results
  * are cached for a few seconds so that hot read paths do not query the store per request;
- * revocation through this object clears the cache at once.
+ * requests arriving while a lookup runs share it, and a token's last use is written at most
+ * once a minute. Revocation through this object clears the cache at once.
  */
 export class AccessControl {
   private readonly cache = new Map<string, CachedCaller>();
+  private readonly touched = new Map<string, number>();
 
   constructor(
     private readonly store: Store,
@@ -52,22 +57,36 @@ export class AccessControl {
     if (token === undefined || token.length === 0 || token.length > 200) throw new UnauthenticatedError();
     const hash = hashToken(token);
     const nowMs = this.store.now().getTime();
-    const cached = this.cache.get(hash);
-    let caller = cached !== undefined && cached.until > nowMs ? cached.caller : undefined;
+    let cached = this.cache.get(hash);
     if (cached === undefined || cached.until <= nowMs) {
-      const owner = await this.store.principals.findTokenOwner(hash);
-      const valid =
-        owner !== undefined &&
-        owner.revokedAt === undefined &&
-        owner.principal.disabledAt === undefined &&
-        (owner.expiresAt === undefined || Date.parse(owner.expiresAt) > nowMs);
-      caller = valid ? { principal: owner.principal, tokenId: owner.tokenId } : undefined;
       if (this.cache.size > 10_000) this.cache.clear();
-      this.cache.set(hash, { caller, until: nowMs + this.cacheMilliseconds });
-      if (caller !== undefined) await this.store.principals.touchToken(caller.tokenId);
+      cached = { caller: this.lookup(hash, nowMs), until: nowMs + this.cacheMilliseconds };
+      this.cache.set(hash, cached);
+    }
+    let caller: Caller | undefined;
+    try {
+      caller = await cached.caller;
+    } catch (error) {
+      this.cache.delete(hash);
+      throw error;
     }
     if (caller === undefined) throw new UnauthenticatedError('The API token is unknown, revoked or expired.');
     return caller;
+  }
+
+  private async lookup(hash: string, nowMs: number): Promise<Caller | undefined> {
+    const owner = await this.store.principals.findTokenOwner(hash);
+    const valid =
+      owner !== undefined &&
+      owner.revokedAt === undefined &&
+      owner.principal.disabledAt === undefined &&
+      (owner.expiresAt === undefined || Date.parse(owner.expiresAt) > nowMs);
+    if (!valid) return undefined;
+    if ((this.touched.get(owner.tokenId) ?? 0) + touchIntervalMilliseconds <= nowMs) {
+      this.touched.set(owner.tokenId, nowMs);
+      await this.store.principals.touchToken(owner.tokenId);
+    }
+    return { principal: owner.principal, tokenId: owner.tokenId };
   }
 
   /** Creates a principal together with its first token. */

@@ -13,6 +13,7 @@ import {
 import type { AuditRepository } from './audit-repository.js';
 import type { ComponentRow, Database, ServiceRow, VersionRow } from './schema.js';
 import {
+  containsText,
   decodeCursor,
   fromJson,
   insertUnique,
@@ -174,7 +175,7 @@ export class CatalogRepository {
       .limit(page.limit + 1);
     const after = decodeCursor(page.cursor);
     if (after !== undefined) query = query.where('id', '>', after);
-    if (filter.search !== undefined) query = query.where('name', 'like', `%${filter.search}%`);
+    if (filter.search !== undefined) query = query.where(containsText('name', filter.search));
     return pageOf(await query.execute(), page.limit, toService);
   }
 
@@ -239,7 +240,7 @@ export class CatalogRepository {
       query = query.where(isId(filter.service) ? 'services.id' : 'services.name', '=', filter.service);
     }
     if (filter.kind !== undefined) query = query.where('components.kind', '=', filter.kind);
-    if (filter.search !== undefined) query = query.where('components.name', 'like', `%${filter.search}%`);
+    if (filter.search !== undefined) query = query.where(containsText('components.name', filter.search));
     return pageOf(await query.execute(), page.limit, toComponent);
   }
 
@@ -257,7 +258,7 @@ export class CatalogRepository {
       this.db.transaction().execute(async (trx) => {
         const existing = await trx
           .selectFrom('versions')
-          .select(['id', 'version', 'digest'])
+          .select(['id', 'version', 'digest', 'size'])
           .where('component_id', '=', component.id)
           .where('version', '=', input.version)
           .executeTakeFirst();

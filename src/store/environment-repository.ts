@@ -14,6 +14,7 @@ import {
   decodeCursor,
   fromJson,
   insertUnique,
+  invalidCursor,
   isId,
   newId,
   type Page,
@@ -162,7 +163,9 @@ export class EnvironmentRepository {
     if (filter.protected !== undefined) query = query.where('protected', '=', filter.protected ? 1 : 0);
     const rows = await query.execute();
     const after = decodeCursor(page.cursor);
-    const start = after === undefined ? 0 : rows.findIndex((row) => row.id === after) + 1;
+    const position = after === undefined ? -1 : rows.findIndex((row) => row.id === after);
+    if (after !== undefined && position === -1) throw invalidCursor();
+    const start = position + 1;
     return pageOf(rows.slice(start, start + page.limit + 1), page.limit, toEnvironment);
   }
 

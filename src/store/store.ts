@@ -73,6 +73,8 @@ export class StoreScope {
 /** The opened store: its repositories share one connection pool and one clock. */
 export class Store extends StoreScope {
   readonly work: WorkRepository;
+  /** The migrations this open applied (empty when the database was current). */
+  appliedMigrations: readonly string[] = [];
 
   private constructor(db: Kysely<Database>, dialect: DialectName, now: () => Date) {
     super(db, dialect, now, new RecordBus());
@@ -96,13 +98,16 @@ export class Store extends StoreScope {
           filename: options.sqliteFile ?? join(options.dataDir ?? '.slipway', 'slipway.db'),
           ...(options.synchronous !== undefined && { synchronous: options.synchronous }),
         });
+    let applied: string[];
     try {
-      await migrateToLatest(db);
+      ({ applied } = await migrateToLatest(db));
     } catch (error) {
       await db.destroy();
       throw error;
     }
-    return new Store(db, isPostgres ? 'postgres' : 'sqlite', now);
+    const store = new Store(db, isPostgres ? 'postgres' : 'sqlite', now);
+    store.appliedMigrations = applied;
+    return store;
   }
 
   /** Whether the database answers a trivial query. */

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { v7 as uuidv7 } from 'uuid';
 import { ConflictError, InputError } from '../domain/index.js';
 
@@ -47,14 +48,27 @@ export interface PageRequest {
   cursor?: string;
 }
 
+/** The error for a cursor this server did not issue. */
+export function invalidCursor(): InputError {
+  return new InputError('The cursor is not one this server issued; start again without it.', [
+    { path: '/querystring/cursor', message: 'is not a cursor this server issued' },
+  ]);
+}
+
+/**
+ * A condition that a text column contains a fragment, ignoring case the same way on both
+ * dialects, with LIKE's wildcards in the fragment taken literally.
+ */
+export function containsText(column: string, fragment: string) {
+  const escaped = fragment.toLowerCase().replace(/[\\%_]/g, (character) => `\\${character}`);
+  return sql<boolean>`lower(${sql.ref(column)}) like ${`%${escaped}%`} escape '\\'`;
+}
+
 /** Decodes an opaque cursor into the id it continues after. */
 export function decodeCursor(cursor: string | undefined): string | undefined {
   if (cursor === undefined) return undefined;
   const id = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!isId(id))
-    throw new InputError('The cursor is not one this server issued.', [
-      { path: '/cursor', message: 'invalid cursor' },
-    ]);
+  if (!isId(id)) throw invalidCursor();
   return id;
 }
 
