@@ -23,17 +23,22 @@ export const Name = Type.String({
   pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$',
   description: 'Letters, digits, dot, dash and underscore; starts with a letter or digit',
 });
-export const LabelMap = Type.Record(
-  Type.String({ minLength: 1, maxLength: 100 }),
-  Type.String({ maxLength: 1000 }),
-  {
-    description: 'String key/value pairs',
-  },
-);
+/** Keys of labels, attributes and facts: letters, digits and . _ : / -, at most 100 characters. */
+const MapKey = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.:/-]{0,99}$' });
+
+export const LabelMap = Type.Record(MapKey, Type.String({ maxLength: 1000 }), {
+  additionalProperties: false,
+  maxProperties: 200,
+  description: 'String key/value pairs; keys are letters, digits and . _ : / - (at most 100 characters)',
+});
 export const FactMap = Type.Record(
-  Type.String({ minLength: 1, maxLength: 100 }),
+  MapKey,
   Type.Union([Type.String({ maxLength: 1000 }), Type.Number(), Type.Boolean()]),
-  { description: 'Typed facts: string, number or boolean values' },
+  {
+    additionalProperties: false,
+    maxProperties: 500,
+    description: 'Typed facts: string, number or boolean values; keys as for labels',
+  },
 );
 
 export const ComponentKindSchema = literalUnion(componentKinds);

@@ -132,7 +132,13 @@ export function validateModel(text: string): ModelValidation {
   }
   const lineCounter = new LineCounter();
   // Merge keys (`<<: *install`) let a model reuse a step with a field or two changed.
-  const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
+  const document = parseDocument(text, {
+    lineCounter,
+    prettyErrors: false,
+    uniqueKeys: true,
+    merge: true,
+    logLevel: 'error',
+  });
   if (document.errors.length > 0) {
     return invalid(
       document.errors.map((error): ModelProblem => {
