@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { renderTemplate, type Step, StepRunState, type TemplateContext } from '../domain/index.js';
 import { type ClaimedWork, StaleLeaseError, type Store } from '../store/index.js';
@@ -92,6 +93,8 @@ export class Engine {
     this.leaseMilliseconds = options.leaseMilliseconds ?? 30_000;
     this.logFlushMilliseconds = options.logFlushMilliseconds ?? 250;
     this.contexts = new ContextLoader(store);
+    // Every running step listens for the stop; many steps run at once, which is no leak.
+    setMaxListeners(0, this.abort.signal);
   }
 
   /** The loader of model views, shared with commands that need them. */

@@ -243,6 +243,8 @@ export async function advancePhase(
           succeeded: true,
           message: 'Waited.',
         });
+        // `all` was read before this change: without this the same run is finished again forever.
+        run.state = StepRunState.succeeded;
         continue;
       }
       const decided = await transaction.decidedTasks(waitingRuns.map((run) => run.id));

@@ -29,6 +29,9 @@ stages:
       - name: install
         type: shell
         command: "echo installing {{ component }} {{ version }} on {{ target.name }} >> ${workDir}/{{ target.name }}.log && echo done"
+      - name: settle
+        type: wait
+        duration: 1s
     acceptance:
       - name: smoke
         type: shell
@@ -167,6 +170,10 @@ describe.each(await dialectsUnderTest())('deployment lifecycle on %s', (dialect)
       .flatMap((event) => (event.data as { lines: { text: string }[] }).lines.map((line) => line.text));
     expect(logLines).toContain('done');
     expect(events.some((event) => event.type === 'promoted')).toBe(true);
+    const finishedSteps = events
+      .filter((event) => event.type === 'step.finished')
+      .map((event) => (event.data as { step: string }).step);
+    expect(finishedSteps).toEqual(['install', 'settle', 'smoke']);
 
     const matrix = await store.matrix.cells({});
     expect(
