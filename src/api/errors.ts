@@ -32,7 +32,10 @@ interface AjvError {
 
 /** Turns schema validation errors into field problems with JSON-pointer paths. */
 function problemsOf(validation: readonly AjvError[], context: string | undefined): FieldProblem[] {
-  const located = validation.map((issue) => ({ issue, path: `/${context ?? 'body'}${issue.instancePath ?? ''}` }));
+  const located = validation.map((issue) => ({
+    issue,
+    path: `/${context ?? 'body'}${issue.instancePath ?? ''}`,
+  }));
   // A choice of fixed values is an anyOf of consts: say once which values are allowed.
   const choices = new Map<string, string[]>();
   for (const { issue, path } of located) {

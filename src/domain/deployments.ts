@@ -125,7 +125,13 @@ export const ManualTaskSchema = Type.Object({
 export type ManualTask = Static<typeof ManualTaskSchema>;
 
 /** The state of a gate a deployment waits at. */
-export const GateState = { open: 'open', passed: 'passed', rejected: 'rejected' } as const;
+/** A gate is open until decided; a deployment that ends without it cancels it. */
+export const GateState = {
+  open: 'open',
+  passed: 'passed',
+  rejected: 'rejected',
+  cancelled: 'cancelled',
+} as const;
 export type GateState = (typeof GateState)[keyof typeof GateState];
 
 export const GateSchema = Type.Object({

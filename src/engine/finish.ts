@@ -23,6 +23,7 @@ export async function finishDeployment(
   });
   await transaction.unschedule();
   await transaction.cancelOpenTasks();
+  await transaction.cancelOpenGates();
   const subject = context.members.map((member) => `${member.component}@${member.version}`).join(', ');
   const serviceIds = [...new Set(context.members.map((member) => member.serviceId))];
   const subscribers = await store.notifications.subscribers(

@@ -280,6 +280,16 @@ export class DeploymentTransaction {
       .execute();
   }
 
+  /** Cancels the deployment's open gates (when it ends without them). */
+  async cancelOpenGates(): Promise<void> {
+    await this.db
+      .updateTable('gates')
+      .set({ state: GateState.cancelled, decided_at: this.now.toISOString() })
+      .where('deployment_id', '=', this.row.id)
+      .where('state', '=', GateState.open)
+      .execute();
+  }
+
   /** Opens a gate the deployment waits at. */
   async openGate(input: NewGate): Promise<string> {
     const id = newId();

@@ -42,6 +42,13 @@ export class MatrixRepository {
       ])
       .orderBy('components.name')
       .orderBy('environments.position');
+    // A deployment that ended without success leaves a row with nothing in it; it is not shown.
+    query = query.where((eb) =>
+      eb.or([
+        eb('deployment_matrix.outcome', 'is not', null),
+        eb('deployment_matrix.in_flight_deployment_id', 'is not', null),
+      ]),
+    );
     if (filter.serviceId !== undefined) query = query.where('components.service_id', '=', filter.serviceId);
     if (filter.environmentId !== undefined)
       query = query.where('deployment_matrix.environment_id', '=', filter.environmentId);

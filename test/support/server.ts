@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { LocalStepDispatcher } from '../../src/agents/index.js';
 import { buildServer } from '../../src/api/index.js';
 import { type Role, roles } from '../../src/domain/index.js';
-import { DeploymentCommands, Engine } from '../../src/engine/index.js';
+import { DeploymentCommands, Engine, type EngineOptions } from '../../src/engine/index.js';
 import { AccessControl } from '../../src/governance/index.js';
 import type { DialectName, Store } from '../../src/store/index.js';
 import { openTestStore } from './stores.js';
@@ -20,8 +20,20 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
+/** How a test server is set up; every option has a default. */
+export interface TestServerOptions {
+  /**
+   * Start the engine so requested deployments run (default false: they stay requested).
+   * Pass engine options to tune it; the poll interval defaults to 50 ms here.
+   */
+  engine?: boolean | EngineOptions;
+}
+
 /** Starts a server on a fresh database of the given dialect. Nothing listens until `listen`. */
-export async function startTestServer(dialect: DialectName): Promise<TestServer> {
+export async function startTestServer(
+  dialect: DialectName,
+  options: TestServerOptions = {},
+): Promise<TestServer> {
   const { store, close } = await openTestStore(dialect);
   const access = new AccessControl(store);
   const { generatedToken } = await access.ensureAdmin(undefined);
@@ -34,11 +46,13 @@ export async function startTestServer(dialect: DialectName): Promise<TestServer>
     );
     tokens[role] = issued.token;
   }
-  // The engine is built but not started: API tests see requested deployments stay put.
-  const engine = new Engine(store, new LocalStepDispatcher());
+  // Unless asked, the engine is built but not started: API tests see requested deployments stay put.
+  const engineOptions = typeof options.engine === 'object' ? options.engine : {};
+  const engine = new Engine(store, new LocalStepDispatcher(), { pollMilliseconds: 50, ...engineOptions });
   const commands = new DeploymentCommands(store, engine.contextLoader);
   const app = await buildServer({ store, access, commands, logLevel: 'silent' });
   await app.ready();
+  if (options.engine !== undefined && options.engine !== false) await engine.start();
   return {
     app,
     store,
@@ -48,6 +62,8 @@ export async function startTestServer(dialect: DialectName): Promise<TestServer>
     listen: async () => app.listen({ host: '127.0.0.1', port: 0 }),
     close: async () => {
       await app.close();
+      // Stopping an engine that never started does nothing.
+      await engine.stop();
       await close();
     },
   };

@@ -5,6 +5,8 @@ import type { Store } from '../../store/index.js';
 const heartbeatMilliseconds = 15_000;
 // Events committed by another server node reach this one by polling the store.
 const pollMilliseconds = 2_000;
+// Recorded events are read from the store this many at a time.
+const replayPageSize = 1_000;
 
 function lastEventId(request: FastifyRequest): number | undefined {
   const header = request.headers['last-event-id'];
@@ -15,7 +17,8 @@ function lastEventId(request: FastifyRequest): number | undefined {
 /**
  * Streams a deployment's record as Server-Sent Events: first what is already recorded after
  * `after` (or Last-Event-ID), then each event as it is committed. The stream ends with an
- * `end` event once the deployment has finished.
+ * `end` event once the deployment has finished. While it is open, its close function is in
+ * `open`, so that a shutting-down server can end it (the client resumes with Last-Event-ID).
  */
 export async function streamDeployment(
   store: Store,
@@ -23,6 +26,7 @@ export async function streamDeployment(
   reply: FastifyReply,
   deploymentId: string,
   after: number,
+  open: Set<() => void>,
 ): Promise<void> {
   await store.deployments.get(deploymentId); // 404 before the stream opens
   let sent = lastEventId(request) ?? after;
@@ -42,6 +46,7 @@ export async function streamDeployment(
   const close = (): void => {
     if (closed) return;
     closed = true;
+    open.delete(close);
     unsubscribe();
     clearInterval(heartbeat);
     clearInterval(poller);
@@ -60,13 +65,17 @@ export async function streamDeployment(
     draining = draining
       .then(async () => {
         if (closed) return;
-        // Read from the store so nothing is skipped between what was queued and what was sent.
         const queued = queue.splice(0);
-        const known =
-          queued.length > 0 && (queued[0]?.sequence ?? 0) === sent + 1
-            ? queued
-            : await store.records.events(deploymentId, sent);
-        write(known);
+        if (queued.length > 0 && (queued[0]?.sequence ?? 0) === sent + 1) write(queued);
+        else {
+          // Read from the store so nothing is skipped between what was queued and what was sent;
+          // a long record is read page by page now rather than one page per poll.
+          for (;;) {
+            const page = await store.records.events(deploymentId, sent, replayPageSize);
+            write(page);
+            if (page.length < replayPageSize || closed) break;
+          }
+        }
         const deployment = await store.deployments.row(deploymentId);
         if (
           deployment !== undefined &&
@@ -92,5 +101,6 @@ export async function streamDeployment(
   const heartbeat = setInterval(() => response.write(': keep-alive\n\n'), heartbeatMilliseconds);
   const poller = setInterval(() => void drain(), pollMilliseconds);
   request.raw.on('close', close);
+  open.add(close);
   await drain();
 }

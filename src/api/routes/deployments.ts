@@ -23,6 +23,13 @@ const DeploymentParams = Type.Object({ deployment: Type.String({ format: 'uuid' 
 /** Deployments: requests, reads, the record and live stream, and the commands people give. */
 export function deploymentRoutes(store: Store, commands: DeploymentCommands): FastifyPluginAsyncTypebox {
   return async (app) => {
+    // A live stream lasts until its deployment ends; without this, closing the server would
+    // wait for every watched deployment to finish.
+    const openStreams = new Set<() => void>();
+    app.addHook('preClose', async () => {
+      for (const close of [...openStreams]) close();
+    });
+
     app.post(
       '/deployments',
       {
@@ -180,7 +187,7 @@ export function deploymentRoutes(store: Store, commands: DeploymentCommands): Fa
         },
       },
       async (request, reply) =>
-        streamDeployment(store, request, reply, request.params.deployment, request.query.after),
+        streamDeployment(store, request, reply, request.params.deployment, request.query.after, openStreams),
     );
 
     for (const action of ['cancel', 'rollback'] as const) {

@@ -228,11 +228,17 @@ export function modelRoutes(store: Store): FastifyPluginAsyncTypebox {
           body.component === undefined ? undefined : await store.catalog.getComponent(body.component);
         const environment =
           body.environment === undefined ? undefined : await store.environments.get(body.environment);
-        const environments = environment === undefined ? await store.environments.all() : [environment];
+        // Only the environments of the planned stages: their targets are the plan's, and only
+        // they decide whether the run would be a supervised first run in a live-tier environment.
+        const environments =
+          environment !== undefined
+            ? [environment]
+            : (await store.environments.all()).filter((candidate) => {
+                const stage = stageForEnvironment(model.stages, candidate);
+                return stage !== undefined && (body.stage === undefined || stage.name === body.stage);
+              });
         const targets: PlanTarget[] = [];
         for (const candidate of environments) {
-          if (environment === undefined && stageForEnvironment(model.stages, candidate) === undefined)
-            continue;
           for (const target of await store.environments.allTargets(candidate.id)) {
             targets.push({
               name: target.name,

@@ -97,7 +97,12 @@ export function workRoutes(store: Store, commands: DeploymentCommands): FastifyP
           summary: 'Gates deployments wait at, newest first',
           querystring: Type.Object({
             state: Type.Optional(
-              Type.Union([Type.Literal('open'), Type.Literal('passed'), Type.Literal('rejected')]),
+              Type.Union([
+                Type.Literal('open'),
+                Type.Literal('passed'),
+                Type.Literal('rejected'),
+                Type.Literal('cancelled'),
+              ]),
             ),
             deployment: Type.Optional(Type.String({ format: 'uuid' })),
           }),
