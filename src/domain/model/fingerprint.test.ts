@@ -20,7 +20,9 @@ describe('modelFingerprint', () => {
     const canonical =
       '{"apiVersion":"slipway/v1","appliesTo":{"componentKinds":["software"]},"kind":"DeploymentModel",' +
       '"name":"print","stages":[{"environment":"test","name":"test","steps":[{"duration":"1m","name":"a","type":"wait"}]}]}';
-    expect(modelFingerprint(parseModel(text))).toBe(`sha256:${createHash('sha256').update(canonical).digest('hex')}`);
+    expect(modelFingerprint(parseModel(text))).toBe(
+      `sha256:${createHash('sha256').update(canonical).digest('hex')}`,
+    );
   });
 
   it('ignores comments, key order, quoting and layout', () => {
