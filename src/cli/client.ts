@@ -174,13 +174,7 @@ export class SlipwayClient {
     path: string,
     options: RequestOptions = {},
   ): Promise<ApiResponse<Body>> {
-    const target = new URL(`${this.connection.url}/api/v1${path}`);
-    for (const [name, value] of Object.entries(options.query ?? {})) {
-      if (value === undefined) continue;
-      for (const item of typeof value === 'object' ? value : [value]) {
-        target.searchParams.append(name, String(item));
-      }
-    }
+    const target = this.urlOf(path, options.query);
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.connection.token !== undefined) headers.authorization = `Bearer ${this.connection.token}`;
     if (options.body !== undefined) headers['content-type'] = 'application/json';
@@ -195,6 +189,11 @@ export class SlipwayClient {
     } catch (error) {
       throw new ServerUnreachableError(this.connection.url, reasonOf(error));
     }
+    return { status: response.status, body: await this.parseAnswer<Body>(response) };
+  }
+
+  /** Reads a JSON answer, turning an error status into an ApiError. */
+  private async parseAnswer<Body>(response: Response): Promise<Body> {
     const text = await response.text();
     let parsed: unknown;
     try {
@@ -226,7 +225,50 @@ export class SlipwayClient {
         parsed,
       );
     }
-    return { status: response.status, body: parsed as Body };
+    return parsed as Body;
+  }
+
+  /**
+   * Opens a Server-Sent Events stream and returns the answer once its headers arrived. The
+   * connect timeout covers only the wait for the headers; the stream itself may stay open
+   * for as long as the server keeps it, until `signal` aborts it.
+   */
+  async openStream(path: string, query: Query, signal: AbortSignal): Promise<Response> {
+    const target = this.urlOf(path, query);
+    const headers: Record<string, string> = { accept: 'text/event-stream' };
+    if (this.connection.token !== undefined) headers.authorization = `Bearer ${this.connection.token}`;
+    const connecting = new AbortController();
+    const abort = (): void => connecting.abort(signal.reason);
+    signal.addEventListener('abort', abort, { once: true });
+    const timer = setTimeout(
+      () => connecting.abort(new DOMException('No answer in time.', 'TimeoutError')),
+      this.timeoutMilliseconds,
+    );
+    let response: Response;
+    try {
+      response = await fetch(target, { headers, signal: connecting.signal });
+    } catch (error) {
+      signal.removeEventListener('abort', abort);
+      throw new ServerUnreachableError(this.connection.url, reasonOf(connecting.signal.reason ?? error));
+    } finally {
+      clearTimeout(timer);
+    }
+    if (!response.ok) {
+      signal.removeEventListener('abort', abort);
+      await this.parseAnswer<unknown>(response);
+    }
+    return response;
+  }
+
+  private urlOf(path: string, query: Query | undefined): URL {
+    const target = new URL(`${this.connection.url}/api/v1${path}`);
+    for (const [name, value] of Object.entries(query ?? {})) {
+      if (value === undefined) continue;
+      for (const item of typeof value === 'object' ? value : [value]) {
+        target.searchParams.append(name, String(item));
+      }
+    }
+    return target;
   }
 
   /** GET a resource and return its body. */

@@ -19,6 +19,8 @@ export interface CommandContext<Options> {
   argument(index: number): string;
   /** The positional argument at this index, when it was given. */
   optionalArgument(index: number): string | undefined;
+  /** The values of a variadic argument (`<items...>`); empty when none were given. */
+  argumentList(index: number): string[];
 }
 
 /** Adds --json, --url and --token to a client command. */
@@ -64,6 +66,11 @@ export function run<Options>(
         optionalArgument: (index) => {
           const value = args[index];
           return typeof value === 'string' ? value : undefined;
+        },
+        argumentList: (index) => {
+          const value = args[index];
+          if (typeof value === 'string') return [value];
+          return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
         },
       });
     } catch (error) {

@@ -3,13 +3,19 @@ import { Command, CommanderError } from 'commander';
 import { SlipwayError } from '../domain/index.js';
 import { registerAuditCommands } from './commands/audit.js';
 import { registerComponentCommands } from './commands/components.js';
+import { registerDeploymentCommands } from './commands/deployments.js';
 import { registerEnvironmentCommands } from './commands/environments.js';
+import { registerModelCommands } from './commands/models.js';
+import { registerNotificationCommands } from './commands/notifications.js';
+import { registerRecordCommands } from './commands/records.js';
 import { registerReleaseCommands } from './commands/releases.js';
 import { registerServiceCommands } from './commands/services.js';
+import { registerStatusCommand } from './commands/status.js';
 import { registerTargetCommands } from './commands/targets.js';
 import { registerTokenCommands } from './commands/tokens.js';
 import { registerVersionCommands } from './commands/versions.js';
 import { registerWhoamiCommand } from './commands/whoami.js';
+import { registerWorkCommands } from './commands/work.js';
 import { readServerConfig } from './config.js';
 import { slipwayVersion } from './version.js';
 
@@ -77,6 +83,12 @@ registerTargetCommands(program);
 registerTokenCommands(program);
 registerWhoamiCommand(program);
 registerAuditCommands(program);
+registerModelCommands(program);
+registerDeploymentCommands(program);
+registerStatusCommand(program);
+registerWorkCommands(program);
+registerRecordCommands(program);
+registerNotificationCommands(program);
 
 program.parseAsync().catch((error: unknown) => {
   if (error instanceof CommanderError) {

@@ -132,7 +132,11 @@ function problemLines(problems: unknown): string[] {
   if (!Array.isArray(problems)) return [];
   return problems.map((problem: unknown) => {
     if (typeof problem === 'object' && problem !== null && 'path' in problem && 'message' in problem) {
-      return `  ${String(problem.path)}: ${String(problem.message)}`;
+      // Problems in a YAML model also say where they are in the text.
+      const line = 'line' in problem && typeof problem.line === 'number' ? problem.line : undefined;
+      const column = 'column' in problem && typeof problem.column === 'number' ? problem.column : 1;
+      const where = line === undefined ? '' : `line ${line}, column ${column}: `;
+      return `  ${where}${String(problem.path)}: ${String(problem.message)}`;
     }
     return `  ${detailText(problem)}`;
   });

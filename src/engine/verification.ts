@@ -106,7 +106,7 @@ export function verifyEnvironment(context: DeploymentContext): EnvironmentReport
     summary:
       failures.length === 0
         ? `All ${targets.length} target(s) meet the requirements.`
-        : `Target environment ${context.environment.name} does not meet the model's requirements: ${failures.join('; ')}.`,
+        : `Target environment ${context.environment.name} does not meet the model's requirements: ${failures.join('; ').replace(/\.$/, '')}.`,
     targets,
   };
 }
