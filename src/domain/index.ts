@@ -3,6 +3,7 @@ export * from './deployments.js';
 export * from './entities.js';
 export * from './environments.js';
 export * from './errors.js';
+export * from './governance/index.js';
 export * from './lifecycle.js';
 export * from './model/index.js';
 export * from './records.js';
