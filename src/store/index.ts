@@ -16,14 +16,58 @@ export type {
   TargetChanges,
   TargetFilter,
 } from './environment-repository.js';
+export {
+  type InboundClaim,
+  type InboundCompletion,
+  type InboundDelivery,
+  type InboundDeliveryFilter,
+  type InboundDeliveryRepository,
+  InboundOutcome,
+  type NewInboundDelivery,
+} from './inbound-repository.js';
 export type { MatrixFilter } from './matrix-repository.js';
 export { migrateToLatest } from './migrate.js';
 export type { ModelApplication, ModelSummary } from './model-repository.js';
 export type { NewNotification } from './notification-repository.js';
+export {
+  type DeploymentEventType,
+  type DeploymentNotifyEvent,
+  type DeploymentOutcomeData,
+  deploymentEventType,
+  type EnvironmentChangeData,
+  type EnvironmentEventType,
+  type EnvironmentNotifyEvent,
+  type EventEnvironment,
+  type EventService,
+  type EventVersion,
+  eventScope,
+  type IncidentData,
+  type IncidentEventType,
+  type IncidentNotifyEvent,
+  type NewNotifyEvent,
+  type NotifyEvent,
+  NotifyEventType,
+  notifyEventTypes,
+  OutboxRepository,
+} from './outbox-repository.js';
 export type { NewPrincipal, NewToken, TokenOwner } from './principal-repository.js';
 export type { RecordBus } from './record-bus.js';
 export type { RecordVerification } from './record-repository.js';
 export type { DeploymentTable, GateTable, StepRunTable } from './schema.js';
 export { type DialectName, Store, type StoreOptions, StoreScope } from './store.js';
 export type { Page, PageRequest } from './support.js';
+export {
+  type ClaimedDelivery,
+  type DeliveryAttemptResult,
+  type NewWebhookDelivery,
+  type NewWebhookSubscription,
+  type SigningSubscription,
+  type WebhookDelivery,
+  type WebhookDeliveryAttempt,
+  type WebhookDeliveryFilter,
+  WebhookDeliveryState,
+  type WebhookRepository,
+  type WebhookSubscription,
+  type WebhookSubscriptionChanges,
+} from './webhook-repository.js';
 export type { ClaimedWork } from './work-repository.js';

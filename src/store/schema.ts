@@ -141,6 +141,11 @@ export interface Database {
   subscriptions: SubscriptionTable;
   notifications: NotificationTable;
   deployment_matrix: DeploymentMatrixTable;
+  notify_outbox: NotifyOutboxTable;
+  webhook_subscriptions: WebhookSubscriptionTable;
+  webhook_deliveries: WebhookDeliveryTable;
+  webhook_delivery_attempts: WebhookDeliveryAttemptTable;
+  inbound_deliveries: InboundDeliveryTable;
 }
 
 export type PrincipalRow = Selectable<PrincipalTable>;
@@ -308,4 +313,81 @@ export interface DeploymentMatrixTable {
   at: string | null;
   in_flight_deployment_id: string | null;
   in_flight_version_id: string | null;
+}
+
+/** Events waiting to be fanned out to webhook subscriptions, written with the change they report. */
+export interface NotifyOutboxTable {
+  id: string;
+  type: string;
+  payload: string;
+  created_at: string;
+  processed_at: string | null;
+}
+
+/** Where outbound webhooks go, which events they want, and how they are signed. */
+export interface WebhookSubscriptionTable {
+  id: string;
+  description: string;
+  url: string;
+  secret: string;
+  service_id: string | null;
+  environment_id: string | null;
+  event_types: string;
+  format: string;
+  active: number;
+  created_by: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** One signed payload for one subscription, retried until it succeeds or runs out of attempts. */
+export interface WebhookDeliveryTable {
+  id: string;
+  subscription_id: string;
+  event_id: string;
+  event_type: string;
+  format: string;
+  content_type: string;
+  payload: string;
+  signature: string;
+  state: string;
+  attempt_count: number;
+  next_attempt_at: string | null;
+  fence: number;
+  redelivery_of: string | null;
+  last_status_code: number | null;
+  last_response_excerpt: string | null;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+  finished_at: string | null;
+}
+
+/** One HTTP attempt of a delivery and what the receiver answered. */
+export interface WebhookDeliveryAttemptTable {
+  id: string;
+  delivery_id: string;
+  attempt: number;
+  started_at: string;
+  finished_at: string;
+  duration_ms: number;
+  outcome: string;
+  status_code: number | null;
+  response_excerpt: string | null;
+  error: string | null;
+}
+
+/** One request received on an inbound webhook, kept for replay protection and audit. */
+export interface InboundDeliveryTable {
+  id: string;
+  source: string;
+  delivery_id: string;
+  event: string | null;
+  received_at: string;
+  signature_valid: number;
+  outcome: string;
+  detail: string | null;
+  body_digest: string;
+  remote_address: string | null;
+  updated_at: string;
 }

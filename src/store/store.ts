@@ -6,15 +6,18 @@ import { DeploymentRepository } from './deployment-repository.js';
 import { openPostgres } from './dialects/postgres.js';
 import { openSqlite } from './dialects/sqlite.js';
 import { EnvironmentRepository } from './environment-repository.js';
+import { InboundDeliveryRepository } from './inbound-repository.js';
 import { MatrixRepository } from './matrix-repository.js';
 import { migrateToLatest } from './migrate.js';
 import { ModelRepository } from './model-repository.js';
 import { NotificationRepository } from './notification-repository.js';
+import { OutboxRepository } from './outbox-repository.js';
 import { PrincipalRepository } from './principal-repository.js';
 import { RecordBus } from './record-bus.js';
 import { RecordRepository } from './record-repository.js';
 import type { Database } from './schema.js';
 import { TaskRepository } from './task-repository.js';
+import { WebhookRepository } from './webhook-repository.js';
 import { WorkRepository } from './work-repository.js';
 
 /** Where and how to open the store. */
@@ -50,6 +53,9 @@ export class StoreScope {
   readonly tasks: TaskRepository;
   readonly matrix: MatrixRepository;
   readonly notifications: NotificationRepository;
+  readonly outbox: OutboxRepository;
+  readonly webhooks: WebhookRepository;
+  readonly inbound: InboundDeliveryRepository;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -67,6 +73,9 @@ export class StoreScope {
     this.tasks = new TaskRepository(db);
     this.matrix = new MatrixRepository(db);
     this.notifications = new NotificationRepository(db, now);
+    this.outbox = new OutboxRepository(db, now, dialect);
+    this.webhooks = new WebhookRepository(db, now, dialect, this.audit);
+    this.inbound = new InboundDeliveryRepository(db, now);
   }
 }
 

@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import * as foundation from './0001-foundation.js';
 import * as deployments from './0002-deployments.js';
+import * as notify from './0003-notify.js';
 
 /**
  * Every migration, in order. A landed migration is never edited: change the schema by
@@ -9,4 +10,5 @@ import * as deployments from './0002-deployments.js';
 export const migrations: Record<string, Migration> = {
   '0001-foundation': foundation,
   '0002-deployments': deployments,
+  '0003-notify': notify,
 };
