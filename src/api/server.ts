@@ -2,18 +2,35 @@ import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { DeploymentCommands } from '../engine/index.js';
-import type { AccessControl } from '../governance/index.js';
+import {
+  type AccessControl,
+  ChangeCommands,
+  IncidentCommands,
+  type IncidentOptions,
+  PolicyCommands,
+  ScheduleCommands,
+  TriggerCommands,
+  WindowCommands,
+} from '../governance/index.js';
+import { WebhookWorker } from '../notify/index.js';
 import type { Store } from '../store/index.js';
 import { installAuthentication } from './auth.js';
 import { answerFrameworkError, installErrorHandling } from './errors.js';
 import { installMetrics } from './metrics.js';
 import { accessRoutes } from './routes/access.js';
 import { catalogRoutes } from './routes/catalog.js';
+import { changeRoutes } from './routes/changes.js';
 import { deploymentRoutes } from './routes/deployments.js';
 import { environmentRoutes } from './routes/environments.js';
 import { healthRoutes } from './routes/health.js';
+import { incidentRoutes } from './routes/incidents.js';
 import { modelRoutes } from './routes/models.js';
+import { policyRoutes } from './routes/policies.js';
 import { recordRoutes } from './routes/records.js';
+import { scheduleRoutes } from './routes/schedule.js';
+import { hookRoutes, triggerRoutes } from './routes/triggers.js';
+import { webhookRoutes } from './routes/webhooks.js';
+import { windowRoutes } from './routes/windows.js';
 import { workRoutes } from './routes/work.js';
 import { ErrorResponse } from './schemas.js';
 import { installValidation } from './validation.js';
@@ -30,6 +47,13 @@ export interface ServerOptions {
   bodyLimit?: number;
   /** Version reported in the OpenAPI document. */
   version?: string;
+  /**
+   * The worker that sends outbound webhooks; redeliveries wake it. Without one, an idle
+   * worker is made here and redeliveries wait for whichever worker polls the store next.
+   */
+  webhookWorker?: WebhookWorker;
+  /** How incidents are correlated with deployments (default window 24 h). */
+  incidents?: IncidentOptions;
 }
 
 /** Builds the HTTP server with every route registered; the caller decides when to listen. */
@@ -81,6 +105,21 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       await api.register(deploymentRoutes(options.store, options.commands));
       await api.register(workRoutes(options.store, options.commands));
       await api.register(recordRoutes(options.store));
+      const windows = new WindowCommands(options.store);
+      await api.register(windowRoutes(windows));
+      await api.register(changeRoutes(new ChangeCommands(options.store)));
+      await api.register(policyRoutes(new PolicyCommands(options.store)));
+      await api.register(scheduleRoutes(new ScheduleCommands(options.store, windows)));
+      const triggers = new TriggerCommands(options.store, options.commands);
+      await api.register(triggerRoutes(options.store, triggers));
+      // Its own context: its JSON parser keeps the raw bytes the signatures cover.
+      await api.register(hookRoutes(options.store, triggers));
+      await api.register(
+        incidentRoutes(options.store, new IncidentCommands(options.store, options.incidents)),
+      );
+      await api.register(
+        webhookRoutes(options.store, options.webhookWorker ?? new WebhookWorker(options.store)),
+      );
     },
     { prefix: '/api/v1' },
   );

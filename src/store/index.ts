@@ -6,6 +6,14 @@ export type {
   NewService,
   NewVersion,
 } from './catalog-repository.js';
+export {
+  type ChangeAudit,
+  type ChangeFilter,
+  type ChangeLinkUpdate,
+  type ChangeRepository,
+  changeNumber,
+  type NumberedChange,
+} from './change-repository.js';
 export type { DeploymentFilter, DeploymentMember, NewDeployment } from './deployment-repository.js';
 export { StaleLeaseError } from './deployment-repository.js';
 export type { DeploymentTransaction, NewGate, NewManualTask, NewStepRun } from './deployment-transaction.js';
@@ -25,6 +33,20 @@ export {
   InboundOutcome,
   type NewInboundDelivery,
 } from './inbound-repository.js';
+export {
+  type CorrelationCandidate,
+  type Incident,
+  type IncidentChanges,
+  type IncidentFilter,
+  type IncidentLink,
+  IncidentLinkState,
+  type IncidentRepository,
+  IncidentSeverity,
+  incidentLinkStates,
+  incidentSeverities,
+  type NewIncident,
+  type NewIncidentLink,
+} from './incident-repository.js';
 export type { MatrixFilter } from './matrix-repository.js';
 export { migrateToLatest } from './migrate.js';
 export type { ModelApplication, ModelSummary } from './model-repository.js';
@@ -50,12 +72,27 @@ export {
   notifyEventTypes,
   OutboxRepository,
 } from './outbox-repository.js';
+export type {
+  DeploymentPlan,
+  PlanRepository,
+  ScheduleEntry,
+  ScheduleQuery,
+} from './plan-repository.js';
+export type { NewPolicy, PolicyRepository, StoredPolicy } from './policy-repository.js';
 export type { NewPrincipal, NewToken, TokenOwner } from './principal-repository.js';
 export type { RecordBus } from './record-bus.js';
 export type { RecordVerification } from './record-repository.js';
 export type { DeploymentTable, GateTable, StepRunTable } from './schema.js';
 export { type DialectName, Store, type StoreOptions, StoreScope } from './store.js';
 export type { Page, PageRequest } from './support.js';
+export type {
+  NewTriggerRule,
+  SigningTriggerRule,
+  TriggerRepository,
+  TriggerRule,
+  TriggerRuleChanges,
+  TriggerRuleFilter,
+} from './trigger-repository.js';
 export {
   type ClaimedDelivery,
   type DeliveryAttemptResult,
@@ -70,4 +107,5 @@ export {
   type WebhookSubscription,
   type WebhookSubscriptionChanges,
 } from './webhook-repository.js';
+export type { NewWindow, StoredWindow, WindowFilter, WindowRepository } from './window-repository.js';
 export type { ClaimedWork } from './work-repository.js';

@@ -131,7 +131,7 @@ export interface Database {
   deployment_models: DeploymentModelTable;
   model_versions: ModelVersionTable;
   flows: FlowTable;
-  deployments: DeploymentTable;
+  deployments: DeploymentTable & DeploymentGovernanceColumns;
   deployment_versions: DeploymentVersionTable;
   deployment_events: DeploymentEventTable;
   step_runs: StepRunTable;
@@ -146,6 +146,12 @@ export interface Database {
   webhook_deliveries: WebhookDeliveryTable;
   webhook_delivery_attempts: WebhookDeliveryAttemptTable;
   inbound_deliveries: InboundDeliveryTable;
+  windows: WindowTable;
+  change_requests: ChangeRequestTable;
+  change_policies: ChangePolicyTable;
+  incidents: IncidentTable;
+  incident_links: IncidentLinkTable;
+  trigger_rules: TriggerRuleTable;
 }
 
 export type PrincipalRow = Selectable<PrincipalTable>;
@@ -206,6 +212,19 @@ export interface DeploymentTable {
   finished_at: string | null;
   event_count: number;
   last_hash: string;
+}
+
+/**
+ * Governance's columns of a deployment (migration 0004), kept apart from DeploymentTable so that
+ * the engine's code, which never sets them, builds its rows as before.
+ */
+export interface DeploymentGovernanceColumns {
+  /** The change request the deployment belongs to. */
+  change_id: string | null;
+  /** When the deployment is planned to run (UTC), and the zone its times were written in. */
+  planned_start: string | null;
+  planned_end: string | null;
+  time_zone: string | null;
 }
 
 export interface DeploymentVersionTable {
@@ -389,5 +408,94 @@ export interface InboundDeliveryTable {
   detail: string | null;
   body_digest: string;
   remote_address: string | null;
+  updated_at: string;
+}
+
+/** A maintenance window or freeze period, as written (definition JSON) with its scope resolved to ids. */
+export interface WindowTable {
+  id: string;
+  name: string;
+  kind: string;
+  definition: string;
+  environment_id: string | null;
+  service_id: string | null;
+  created_at: string;
+  created_by: string;
+  updated_at: string;
+  updated_by: string;
+}
+
+/** A change request: the whole entity as JSON, with the columns lists filter on. */
+export interface ChangeRequestTable {
+  id: string;
+  /** Per-store sequence shown to people as CHG-0001. */
+  number: number;
+  type: string;
+  state: string;
+  entity: string;
+  requested_by: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A change policy of an environment or tier, optionally narrowed to a model. */
+export interface ChangePolicyTable {
+  id: string;
+  selector: string;
+  environment_id: string | null;
+  tier: string | null;
+  model: string | null;
+  definition: string;
+  created_at: string;
+  created_by: string;
+  updated_at: string;
+  updated_by: string;
+}
+
+/** A disruption of a service in an environment. */
+export interface IncidentTable {
+  id: string;
+  service_id: string;
+  environment_id: string;
+  severity: string;
+  title: string;
+  description: string;
+  started_at: string;
+  resolved_at: string | null;
+  source: string;
+  external_id: string | null;
+  created_by: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A deployment suspected of causing an incident, and what a person decided about it. */
+export interface IncidentLinkTable {
+  incident_id: string;
+  deployment_id: string;
+  state: string;
+  score: number;
+  reason: string;
+  decided_by: string | null;
+  decided_at: string | null;
+  comment: string | null;
+  created_at: string;
+}
+
+/** A rule that turns a matching push or tag into a registered version and a requested deployment. */
+export interface TriggerRuleTable {
+  id: string;
+  name: string;
+  source: string;
+  repository: string;
+  ref_pattern: string;
+  component_id: string;
+  model: string;
+  environment_id: string;
+  secret: string;
+  version_template: string;
+  active: number;
+  created_by: string;
+  created_at: string;
   updated_at: string;
 }

@@ -2,22 +2,28 @@ import { join } from 'node:path';
 import { type Kysely, sql } from 'kysely';
 import { AuditRepository } from './audit-repository.js';
 import { CatalogRepository } from './catalog-repository.js';
+import { ChangeRepository } from './change-repository.js';
 import { DeploymentRepository } from './deployment-repository.js';
 import { openPostgres } from './dialects/postgres.js';
 import { openSqlite } from './dialects/sqlite.js';
 import { EnvironmentRepository } from './environment-repository.js';
 import { InboundDeliveryRepository } from './inbound-repository.js';
+import { IncidentRepository } from './incident-repository.js';
 import { MatrixRepository } from './matrix-repository.js';
 import { migrateToLatest } from './migrate.js';
 import { ModelRepository } from './model-repository.js';
 import { NotificationRepository } from './notification-repository.js';
 import { OutboxRepository } from './outbox-repository.js';
+import { PlanRepository } from './plan-repository.js';
+import { PolicyRepository } from './policy-repository.js';
 import { PrincipalRepository } from './principal-repository.js';
 import { RecordBus } from './record-bus.js';
 import { RecordRepository } from './record-repository.js';
 import type { Database } from './schema.js';
 import { TaskRepository } from './task-repository.js';
+import { TriggerRepository } from './trigger-repository.js';
 import { WebhookRepository } from './webhook-repository.js';
+import { WindowRepository } from './window-repository.js';
 import { WorkRepository } from './work-repository.js';
 
 /** Where and how to open the store. */
@@ -56,6 +62,12 @@ export class StoreScope {
   readonly outbox: OutboxRepository;
   readonly webhooks: WebhookRepository;
   readonly inbound: InboundDeliveryRepository;
+  readonly windows: WindowRepository;
+  readonly changes: ChangeRepository;
+  readonly policies: PolicyRepository;
+  readonly plans: PlanRepository;
+  readonly incidents: IncidentRepository;
+  readonly triggers: TriggerRepository;
 
   constructor(
     readonly db: Kysely<Database>,
@@ -76,6 +88,12 @@ export class StoreScope {
     this.outbox = new OutboxRepository(db, now, dialect);
     this.webhooks = new WebhookRepository(db, now, dialect, this.audit);
     this.inbound = new InboundDeliveryRepository(db, now);
+    this.windows = new WindowRepository(db, now, this.audit);
+    this.changes = new ChangeRepository(db, now, this.audit);
+    this.policies = new PolicyRepository(db, now, this.audit);
+    this.plans = new PlanRepository(db, now, this.audit);
+    this.incidents = new IncidentRepository(db, now, dialect, this.audit);
+    this.triggers = new TriggerRepository(db, now, this.audit);
   }
 }
 
