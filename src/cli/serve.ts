@@ -5,6 +5,7 @@ import { LocalStepDispatcher } from '../agents/index.js';
 import { buildServer } from '../api/index.js';
 import { DeploymentCommands, Engine } from '../engine/index.js';
 import { AccessControl } from '../governance/index.js';
+import { WebhookWorker } from '../notify/index.js';
 import { Store } from '../store/index.js';
 import type { ServerConfig } from './config.js';
 import { slipwayVersion } from './version.js';
@@ -44,21 +45,27 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     leaseMilliseconds: config.engineLeaseMilliseconds,
   });
   const commands = new DeploymentCommands(store, engine.contextLoader);
+  const webhookWorker = new WebhookWorker(store, {
+    onError: (error) => app.log.warn({ err: error }, 'webhook delivery failed'),
+  });
   const app = await buildServer({
     store,
     access,
     commands,
+    webhookWorker,
     logLevel: config.logLevel,
     version: slipwayVersion,
   });
   const address = await app.listen({ host: config.host, port: config.port });
   await engine.start();
+  webhookWorker.start();
   return {
     app,
     store,
     url: address,
     stop: async () => {
       await app.close();
+      await webhookWorker.stop();
       await engine.stop();
       await store.close();
     },
