@@ -80,6 +80,8 @@ export class Engine {
   private running = false;
   private loop: Promise<void> | undefined;
   private wakeUp: (() => void) | undefined;
+  /** A wake-up arrived while the loop was not idle (claiming): look again before idling. */
+  private wakePending = false;
   private unsubscribe: (() => void) | undefined;
 
   constructor(
@@ -129,7 +131,8 @@ export class Engine {
   wake(): void {
     const wakeUp = this.wakeUp;
     this.wakeUp = undefined;
-    wakeUp?.();
+    if (wakeUp === undefined) this.wakePending = true;
+    else wakeUp();
   }
 
   private async run(): Promise<void> {
@@ -137,6 +140,8 @@ export class Engine {
       const free = this.concurrency - this.inFlight.size;
       let claimed: ClaimedWork[] = [];
       if (free > 0) {
+        // Work that becomes due from here on may be missed by this claim; its wake-up is kept.
+        this.wakePending = false;
         try {
           claimed = await this.store.work.claim(this.nodeId, free, this.leaseMilliseconds);
         } catch (error) {
@@ -154,11 +159,17 @@ export class Engine {
         });
         this.inFlight.add(tracked);
       }
-      if (claimed.length === 0 || claimed.length >= free) await this.idle();
+      // Wait for the next wake-up (new work, or a tick ending) or the poll. A wake-up that came
+      // while claiming is kept, so nothing is missed; claiming again at once would mostly find nothing.
+      await this.idle();
     }
   }
 
   private async idle(): Promise<void> {
+    if (this.wakePending) {
+      this.wakePending = false;
+      return;
+    }
     const woken = new Promise<void>((resolve) => {
       this.wakeUp = resolve;
     });
@@ -168,9 +179,11 @@ export class Engine {
 
   /** Advances one claimed deployment until it waits, parks, or finishes. */
   private async tick(work: ClaimedWork): Promise<void> {
+    // The context is keyed by columns that never change after creation (model version,
+    // stage, environment), so the row is read once; the context itself is reloaded each round.
+    const row = await this.store.deployments.row(work.deploymentId);
+    if (row === undefined) return;
     for (let rounds = 0; rounds < 100 && this.running; rounds += 1) {
-      const row = await this.store.deployments.row(work.deploymentId);
-      if (row === undefined) return;
       const context = await this.contexts.load(row);
       const outcome = await this.store.deployments.mutate(
         work.deploymentId,

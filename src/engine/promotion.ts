@@ -41,7 +41,9 @@ export async function promoteAfterSuccess(
 ): Promise<void> {
   const next = context.model.stages[context.stage.index + 1];
   if (next === undefined || transaction.row.kind === 'removal') return;
-  const siblings = (await store.deployments.inFlow(transaction.row.flow_id)).filter(
+  // Read once: nothing below writes to the flow before the new deployments are created.
+  const flow = await store.deployments.inFlow(transaction.row.flow_id);
+  const siblings = flow.filter(
     (row) => row.stage_index === context.stage.index && row.id !== transaction.row.id,
   );
   if (siblings.some((row) => row.state !== 'succeeded')) return;
@@ -53,9 +55,7 @@ export async function promoteAfterSuccess(
     });
     return;
   }
-  const already = (await store.deployments.inFlow(transaction.row.flow_id)).filter(
-    (row) => row.stage_index === next.index,
-  );
+  const already = flow.filter((row) => row.stage_index === next.index);
   const created: string[] = [];
   for (const environment of environments) {
     if (already.some((row) => row.environment_id === environment.id)) continue;

@@ -9,6 +9,7 @@ import {
   NotFoundError,
 } from '../domain/index.js';
 import { DeploymentTransaction } from './deployment-transaction.js';
+import { PreparedQuery } from './prepared-query.js';
 import type { RecordBus } from './record-bus.js';
 import type { Database, DeploymentTable } from './schema.js';
 import { decodeCursor, newId, type Page, type PageRequest, pageOf } from './support.js';
@@ -74,6 +75,198 @@ interface DeploymentListRow extends DeploymentTable {
   release_name: string | null;
 }
 
+/*
+ * The statements of creating and advancing a deployment, compiled once (see PreparedQuery).
+ */
+const insertFlow = new PreparedQuery(
+  6,
+  (
+    db,
+    _dialect,
+    id: string,
+    modelVersionId: string,
+    releaseId: string | null,
+    subject: string,
+    createdAt: string,
+    requestedBy: string,
+  ) =>
+    db.insertInto('flows').values({
+      id,
+      model_version_id: modelVersionId,
+      release_id: releaseId,
+      subject,
+      created_at: createdAt,
+      requested_by: requestedBy,
+    }),
+);
+const insertDeployment = new PreparedQuery(
+  17,
+  (
+    db,
+    _dialect,
+    id: string,
+    flowId: string,
+    stageIndex: number,
+    stageName: string,
+    modelVersionId: string,
+    environmentId: string,
+    kind: string,
+    releaseId: string | null,
+    state: string,
+    stateReason: string | null,
+    supervised: number,
+    progress: string,
+    requestedBy: string,
+    requestedAt: string,
+    updatedAt: string,
+    eventCount: number,
+    lastHash: string,
+  ) =>
+    db.insertInto('deployments').values({
+      id,
+      flow_id: flowId,
+      stage_index: stageIndex,
+      stage_name: stageName,
+      model_version_id: modelVersionId,
+      environment_id: environmentId,
+      kind,
+      release_id: releaseId,
+      state,
+      state_reason: stateReason,
+      supervised,
+      progress,
+      requested_by: requestedBy,
+      requested_at: requestedAt,
+      updated_at: updatedAt,
+      finished_at: null,
+      event_count: eventCount,
+      last_hash: lastHash,
+    }),
+);
+const insertDeploymentVersion = new PreparedQuery(
+  4,
+  (
+    db,
+    _dialect,
+    deploymentId: string,
+    componentId: string,
+    versionId: string,
+    previousVersionId: string | null,
+  ) =>
+    db.insertInto('deployment_versions').values({
+      deployment_id: deploymentId,
+      component_id: componentId,
+      version_id: versionId,
+      previous_version_id: previousVersionId,
+    }),
+);
+const markMatrixInFlight = new PreparedQuery(
+  4,
+  (db, _dialect, componentId: string, environmentId: string, deploymentId: string, versionId: string) =>
+    db
+      .insertInto('deployment_matrix')
+      .values({
+        component_id: componentId,
+        environment_id: environmentId,
+        version_id: null,
+        deployment_id: null,
+        outcome: null,
+        at: null,
+        in_flight_deployment_id: deploymentId,
+        in_flight_version_id: versionId,
+      })
+      .onConflict((conflict) =>
+        conflict
+          .columns(['component_id', 'environment_id'])
+          .doUpdateSet({ in_flight_deployment_id: deploymentId, in_flight_version_id: versionId }),
+      ),
+);
+const deploymentRow = new PreparedQuery(1, (db, _dialect, id: string) =>
+  db.selectFrom('deployments').selectAll().where('id', '=', id),
+);
+// The row and its lease in one read (a lease cannot exist without its deployment); locked on PostgreSQL.
+const deploymentRowForUpdate = new PreparedQuery(1, (db, dialect, id: string) => {
+  const query = db
+    .selectFrom('deployments')
+    .leftJoin('engine_work', 'engine_work.deployment_id', 'deployments.id')
+    .selectAll('deployments')
+    .select('engine_work.fence as lease_fence')
+    .where('deployments.id', '=', id);
+  return dialect === 'postgres' ? query.forUpdate('deployments') : query;
+});
+const deploymentMembers = new PreparedQuery(1, (db, _dialect, deploymentId: string) =>
+  db
+    .selectFrom('deployment_versions')
+    .innerJoin('versions', 'versions.id', 'deployment_versions.version_id')
+    .innerJoin('components', 'components.id', 'deployment_versions.component_id')
+    .select([
+      'components.id as component_id',
+      'components.name as component_name',
+      'components.service_id',
+      'components.kind',
+      'versions.id as version_id',
+      'versions.version',
+      'versions.digest',
+      'versions.manifest',
+      'versions.source_uri',
+      'deployment_versions.previous_version_id',
+    ])
+    .where('deployment_versions.deployment_id', '=', deploymentId)
+    .orderBy('components.name'),
+);
+
+const deploymentsInFlow = new PreparedQuery(1, (db, _dialect, flowId: string) =>
+  db.selectFrom('deployments').selectAll().where('flow_id', '=', flowId).orderBy('stage_index').orderBy('id'),
+);
+const liveRunOfModelVersion = new PreparedQuery(
+  2,
+  (db, _dialect, modelVersionId: string, exceptDeploymentId: string) =>
+    db
+      .selectFrom('deployments')
+      .innerJoin('environments', 'environments.id', 'deployments.environment_id')
+      .select('deployments.id')
+      .where('deployments.model_version_id', '=', modelVersionId)
+      .where('environments.tier', '=', 'live')
+      .where('deployments.id', '!=', exceptDeploymentId)
+      .where(({ exists, selectFrom }) =>
+        exists(
+          selectFrom('step_runs')
+            .select(sql`1`.as('one'))
+            .whereRef('step_runs.deployment_id', '=', 'deployments.id'),
+        ),
+      )
+      .limit(1),
+);
+
+/** lastFinished is prepared for up to this many versions (one per component of a release). */
+const preparedVersionCount = 8;
+const lastFinishedQueries = new Map<
+  number,
+  PreparedQuery<string[], { version_id: string; finished_at: string | null }>
+>();
+
+/** The query behind lastFinished for `count` versions: environment, state, then the version ids. */
+function lastFinishedQuery(count: number) {
+  let query = lastFinishedQueries.get(count);
+  if (query === undefined) {
+    query = new PreparedQuery(count + 2, (db, _dialect, ...values: string[]) =>
+      db
+        .selectFrom('deployments')
+        .innerJoin('deployment_versions', 'deployment_versions.deployment_id', 'deployments.id')
+        .select([
+          'deployment_versions.version_id',
+          (eb) => eb.fn.max('deployments.finished_at').as('finished_at'),
+        ])
+        .where('deployments.environment_id', '=', values[0] as string)
+        .where('deployments.state', '=', values[1] as string)
+        .where('deployment_versions.version_id', 'in', values.slice(2))
+        .groupBy('deployment_versions.version_id'),
+    );
+    lastFinishedQueries.set(count, query);
+  }
+  return query;
+}
+
 /** Deployments: creation, atomic mutation with record events, and reads. */
 export class DeploymentRepository {
   constructor(
@@ -93,17 +286,16 @@ export class DeploymentRepository {
     let flowId = input.flowId;
     if (flowId === undefined) {
       flowId = newId();
-      await db
-        .insertInto('flows')
-        .values({
-          id: flowId,
-          model_version_id: input.modelVersionId,
-          release_id: input.releaseId ?? null,
-          subject: JSON.stringify(input.versions),
-          created_at: at,
-          requested_by: input.requestedBy,
-        })
-        .execute();
+      await insertFlow.execute(
+        db,
+        this.dialect,
+        flowId,
+        input.modelVersionId,
+        input.releaseId ?? null,
+        JSON.stringify(input.versions),
+        at,
+        input.requestedBy,
+      );
     }
     const row: DeploymentTable = {
       id: newId(),
@@ -125,39 +317,50 @@ export class DeploymentRepository {
       event_count: 0,
       last_hash: genesisHash,
     };
-    await db.insertInto('deployments').values(row).execute();
-    await db
-      .insertInto('deployment_versions')
-      .values(
-        input.versions.map((member) => ({
-          deployment_id: row.id,
-          component_id: member.componentId,
-          version_id: member.versionId,
-          previous_version_id: member.previousVersionId ?? null,
-        })),
-      )
-      .execute();
+    await insertDeployment.execute(
+      db,
+      this.dialect,
+      row.id,
+      row.flow_id,
+      row.stage_index,
+      row.stage_name,
+      row.model_version_id,
+      row.environment_id,
+      row.kind,
+      row.release_id,
+      row.state,
+      row.state_reason,
+      row.supervised,
+      row.progress,
+      row.requested_by,
+      row.requested_at,
+      row.updated_at,
+      row.event_count,
+      row.last_hash,
+    );
+    // (A multi-row insert of no rows used to fail as invalid SQL; say why instead.)
+    if (input.versions.length === 0) throw new Error('A deployment moves at least one version.');
     for (const member of input.versions) {
-      await db
-        .insertInto('deployment_matrix')
-        .values({
-          component_id: member.componentId,
-          environment_id: input.environmentId,
-          version_id: null,
-          deployment_id: null,
-          outcome: null,
-          at: null,
-          in_flight_deployment_id: row.id,
-          in_flight_version_id: member.versionId,
-        })
-        .onConflict((conflict) =>
-          conflict
-            .columns(['component_id', 'environment_id'])
-            .doUpdateSet({ in_flight_deployment_id: row.id, in_flight_version_id: member.versionId }),
-        )
-        .execute();
+      await insertDeploymentVersion.execute(
+        db,
+        this.dialect,
+        row.id,
+        member.componentId,
+        member.versionId,
+        member.previousVersionId ?? null,
+      );
     }
-    const transaction = new DeploymentTransaction(db, row, now);
+    for (const member of input.versions) {
+      await markMatrixInFlight.execute(
+        db,
+        this.dialect,
+        member.componentId,
+        input.environmentId,
+        row.id,
+        member.versionId,
+      );
+    }
+    const transaction = new DeploymentTransaction(db, row, now, this.dialect);
     transaction.append(
       'requested',
       { reason: input.reason, kind: input.kind, stage: input.stageName, ...input.data },
@@ -178,19 +381,11 @@ export class DeploymentRepository {
   ): Promise<T> {
     let committed: DeploymentTransaction | undefined;
     const result = await this.db.transaction().execute(async (trx) => {
-      if (fence !== undefined) {
-        const lease = await trx
-          .selectFrom('engine_work')
-          .select('fence')
-          .where('deployment_id', '=', deploymentId)
-          .executeTakeFirst();
-        if (lease === undefined || lease.fence !== fence) throw new StaleLeaseError(deploymentId);
-      }
-      let query = trx.selectFrom('deployments').selectAll().where('id', '=', deploymentId);
-      if (this.dialect === 'postgres') query = query.forUpdate();
-      const row = await query.executeTakeFirst();
-      if (row === undefined) throw new NotFoundError('deployment', deploymentId);
-      const transaction = new DeploymentTransaction(trx, row, this.now());
+      const found = await deploymentRowForUpdate.first(trx, this.dialect, deploymentId);
+      if (fence !== undefined && found?.lease_fence !== fence) throw new StaleLeaseError(deploymentId);
+      if (found === undefined) throw new NotFoundError('deployment', deploymentId);
+      const { lease_fence: _leaseFence, ...row } = found;
+      const transaction = new DeploymentTransaction(trx, row, this.now(), this.dialect);
       const value = await work(transaction);
       await transaction.flush();
       committed = transaction;
@@ -215,7 +410,8 @@ export class DeploymentRepository {
   private publish(transaction: DeploymentTransaction): void {
     for (const child of transaction.spawned) this.bus.publish(child.events);
     this.bus.publish(transaction.events);
-    this.bus.wake();
+    // Only a change that gave the engine work wakes it; every other commit would only make it claim nothing.
+    if (transaction.scheduled) this.bus.wake();
   }
 
   private listQuery() {
@@ -305,7 +501,7 @@ export class DeploymentRepository {
 
   /** The raw row, for the engine. */
   async row(deploymentId: string): Promise<DeploymentTable | undefined> {
-    return this.db.selectFrom('deployments').selectAll().where('id', '=', deploymentId).executeTakeFirst();
+    return deploymentRow.first(this.db, this.dialect, deploymentId);
   }
 
   /** Lists deployments, newest first. */
@@ -345,25 +541,7 @@ export class DeploymentRepository {
 
   /** The versions a deployment moves, with what verification needs. */
   async members(deploymentId: string): Promise<DeploymentMember[]> {
-    const rows = await this.db
-      .selectFrom('deployment_versions')
-      .innerJoin('versions', 'versions.id', 'deployment_versions.version_id')
-      .innerJoin('components', 'components.id', 'deployment_versions.component_id')
-      .select([
-        'components.id as component_id',
-        'components.name as component_name',
-        'components.service_id',
-        'components.kind',
-        'versions.id as version_id',
-        'versions.version',
-        'versions.digest',
-        'versions.manifest',
-        'versions.source_uri',
-        'deployment_versions.previous_version_id',
-      ])
-      .where('deployment_versions.deployment_id', '=', deploymentId)
-      .orderBy('components.name')
-      .execute();
+    const rows = await deploymentMembers.rows(this.db, this.dialect, deploymentId);
     return rows.map((row) => ({
       componentId: row.component_id,
       component: row.component_name,
@@ -380,13 +558,7 @@ export class DeploymentRepository {
 
   /** Deployments of a flow, in stage order. */
   async inFlow(flowId: string): Promise<DeploymentTable[]> {
-    return this.db
-      .selectFrom('deployments')
-      .selectAll()
-      .where('flow_id', '=', flowId)
-      .orderBy('stage_index')
-      .orderBy('id')
-      .execute();
+    return deploymentsInFlow.rows(this.db, this.dialect, flowId);
   }
 
   /**
@@ -399,18 +571,27 @@ export class DeploymentRepository {
     state: DeploymentState,
   ): Promise<string | undefined> {
     if (versionIds.length === 0) return undefined;
-    const rows = await this.db
-      .selectFrom('deployments')
-      .innerJoin('deployment_versions', 'deployment_versions.deployment_id', 'deployments.id')
-      .select([
-        'deployment_versions.version_id',
-        (eb) => eb.fn.max('deployments.finished_at').as('finished_at'),
-      ])
-      .where('deployments.environment_id', '=', environmentId)
-      .where('deployments.state', '=', state)
-      .where('deployment_versions.version_id', 'in', versionIds)
-      .groupBy('deployment_versions.version_id')
-      .execute();
+    const rows =
+      versionIds.length <= preparedVersionCount
+        ? await lastFinishedQuery(versionIds.length).rows(
+            this.db,
+            this.dialect,
+            environmentId,
+            state,
+            ...versionIds,
+          )
+        : await this.db
+            .selectFrom('deployments')
+            .innerJoin('deployment_versions', 'deployment_versions.deployment_id', 'deployments.id')
+            .select([
+              'deployment_versions.version_id',
+              (eb) => eb.fn.max('deployments.finished_at').as('finished_at'),
+            ])
+            .where('deployments.environment_id', '=', environmentId)
+            .where('deployments.state', '=', state)
+            .where('deployment_versions.version_id', 'in', versionIds)
+            .groupBy('deployment_versions.version_id')
+            .execute();
     if (rows.length < new Set(versionIds).size) return undefined;
     // All versions must have finished there; the criterion holds from the latest of them.
     return rows
@@ -424,22 +605,7 @@ export class DeploymentRepository {
    * it there reached execution. Until then every live deployment of it is a supervised first run.
    */
   async hasRunInLive(modelVersionId: string, exceptDeploymentId: string): Promise<boolean> {
-    const row = await this.db
-      .selectFrom('deployments')
-      .innerJoin('environments', 'environments.id', 'deployments.environment_id')
-      .select('deployments.id')
-      .where('deployments.model_version_id', '=', modelVersionId)
-      .where('environments.tier', '=', 'live')
-      .where('deployments.id', '!=', exceptDeploymentId)
-      .where(({ exists, selectFrom }) =>
-        exists(
-          selectFrom('step_runs')
-            .select(sql`1`.as('one'))
-            .whereRef('step_runs.deployment_id', '=', 'deployments.id'),
-        ),
-      )
-      .limit(1)
-      .executeTakeFirst();
+    const row = await liveRunOfModelVersion.first(this.db, this.dialect, modelVersionId, exceptDeploymentId);
     return row !== undefined;
   }
 

@@ -10,8 +10,221 @@ import {
   type StepPhase,
   type StepRunState,
 } from '../domain/index.js';
+import { PreparedQuery } from './prepared-query.js';
 import type { Database, DeploymentTable, GateTable, StepRunTable } from './schema.js';
 import { newId } from './support.js';
+
+/*
+ * The statements every transition runs, compiled once (see PreparedQuery). Each has the
+ * same SQL as the query builder chain it was written as.
+ */
+const scheduleWork = new PreparedQuery(2, (db, _dialect, deploymentId: string, dueAt: string) =>
+  db
+    .insertInto('engine_work')
+    .values({ deployment_id: deploymentId, due_at: dueAt, lease_owner: null, lease_until: null, fence: 0 })
+    .onConflict((conflict) =>
+      conflict.column('deployment_id').doUpdateSet({ due_at: dueAt, lease_owner: null, lease_until: null }),
+    ),
+);
+const unscheduleWork = new PreparedQuery(1, (db, _dialect, deploymentId: string) =>
+  db.deleteFrom('engine_work').where('deployment_id', '=', deploymentId),
+);
+const allStepRuns = new PreparedQuery(1, (db, _dialect, deploymentId: string) =>
+  db.selectFrom('step_runs').selectAll().where('deployment_id', '=', deploymentId).orderBy('id'),
+);
+const stepRunsOfPhase = new PreparedQuery(2, (db, _dialect, deploymentId: string, phase: string) =>
+  db
+    .selectFrom('step_runs')
+    .selectAll()
+    .where('deployment_id', '=', deploymentId)
+    .orderBy('id')
+    .where('phase', '=', phase),
+);
+const insertStepRun = new PreparedQuery(
+  11,
+  (
+    db,
+    _dialect,
+    id: string,
+    deploymentId: string,
+    phase: string,
+    stepIndex: number,
+    stepName: string,
+    stepType: string,
+    targetId: string | null,
+    targetName: string | null,
+    attempt: number,
+    state: string,
+    startedAt: string,
+  ) =>
+    db.insertInto('step_runs').values({
+      id,
+      deployment_id: deploymentId,
+      phase,
+      step_index: stepIndex,
+      step_name: stepName,
+      step_type: stepType,
+      target_id: targetId,
+      target_name: targetName,
+      attempt,
+      state,
+      started_at: startedAt,
+      finished_at: null,
+      exit_code: null,
+      message: null,
+    }),
+);
+const updateStepRun = new PreparedQuery(
+  6,
+  (
+    db,
+    _dialect,
+    state: string,
+    finishedAt: string | null,
+    exitCode: number | null,
+    message: string | null,
+    stepRunId: string,
+    deploymentId: string,
+  ) =>
+    db
+      .updateTable('step_runs')
+      .set({ state, finished_at: finishedAt, exit_code: exitCode, message })
+      .where('id', '=', stepRunId)
+      .where('deployment_id', '=', deploymentId),
+);
+const cancelTasks = new PreparedQuery(2, (db, _dialect, decidedAt: string, deploymentId: string) =>
+  db
+    .updateTable('manual_tasks')
+    .set({ state: ManualTaskState.cancelled, decided_at: decidedAt })
+    .where('deployment_id', '=', deploymentId)
+    .where('state', '=', ManualTaskState.open),
+);
+const cancelGates = new PreparedQuery(2, (db, _dialect, decidedAt: string, deploymentId: string) =>
+  db
+    .updateTable('gates')
+    .set({ state: GateState.cancelled, decided_at: decidedAt })
+    .where('deployment_id', '=', deploymentId)
+    .where('state', '=', GateState.open),
+);
+const allGates = new PreparedQuery(1, (db, _dialect, deploymentId: string) =>
+  db.selectFrom('gates').selectAll().where('deployment_id', '=', deploymentId).orderBy('id'),
+);
+const gatesOfKind = new PreparedQuery(2, (db, _dialect, deploymentId: string, kind: string) =>
+  db
+    .selectFrom('gates')
+    .selectAll()
+    .where('deployment_id', '=', deploymentId)
+    .orderBy('id')
+    .where('kind', '=', kind),
+);
+const updateDeployment = new PreparedQuery(
+  9,
+  (
+    db,
+    _dialect,
+    state: string,
+    stateReason: string | null,
+    supervised: number,
+    progress: string,
+    updatedAt: string,
+    finishedAt: string | null,
+    eventCount: number,
+    lastHash: string,
+    id: string,
+  ) =>
+    db
+      .updateTable('deployments')
+      .set({
+        state,
+        state_reason: stateReason,
+        supervised,
+        progress,
+        updated_at: updatedAt,
+        finished_at: finishedAt,
+        event_count: eventCount,
+        last_hash: lastHash,
+      })
+      .where('id', '=', id),
+);
+const versionsOfDeployment = new PreparedQuery(1, (db, _dialect, deploymentId: string) =>
+  db.selectFrom('deployment_versions').selectAll().where('deployment_id', '=', deploymentId),
+);
+const recordMatrixOutcome = new PreparedQuery(
+  6,
+  (
+    db,
+    _dialect,
+    componentId: string,
+    environmentId: string,
+    versionId: string | null,
+    deploymentId: string,
+    outcome: string,
+    at: string,
+  ) =>
+    db
+      .insertInto('deployment_matrix')
+      .values({
+        component_id: componentId,
+        environment_id: environmentId,
+        version_id: versionId,
+        deployment_id: deploymentId,
+        outcome,
+        at,
+        in_flight_deployment_id: null,
+        in_flight_version_id: null,
+      })
+      .onConflict((conflict) =>
+        conflict.columns(['component_id', 'environment_id']).doUpdateSet({
+          version_id: versionId,
+          deployment_id: deploymentId,
+          outcome,
+          at,
+        }),
+      ),
+);
+const clearMatrixInFlight = new PreparedQuery(
+  3,
+  (db, _dialect, componentId: string, environmentId: string, deploymentId: string) =>
+    db
+      .updateTable('deployment_matrix')
+      .set({ in_flight_deployment_id: null, in_flight_version_id: null })
+      .where('component_id', '=', componentId)
+      .where('environment_id', '=', environmentId)
+      .where('in_flight_deployment_id', '=', deploymentId),
+);
+
+/** Values of one deployment_events row, in column order. */
+const eventColumns = 9;
+/** Event inserts are prepared for batches up to this size; larger ones (rare) are built each time. */
+const preparedEventBatch = 16;
+const eventInserts = new Map<number, PreparedQuery<unknown[], unknown>>();
+
+/** The insert of `count` events at once. */
+function eventInsert(count: number): PreparedQuery<unknown[], unknown> {
+  let query = eventInserts.get(count);
+  if (query === undefined) {
+    query = new PreparedQuery(count * eventColumns, (db, _dialect, ...values: unknown[]) =>
+      db.insertInto('deployment_events').values(
+        Array.from({ length: count }, (_, row) => {
+          const at = (column: number) => values[row * eventColumns + column];
+          return {
+            id: at(0) as string,
+            deployment_id: at(1) as string,
+            sequence: at(2) as number,
+            at: at(3) as string,
+            type: at(4) as string,
+            actor_id: at(5) as string | null,
+            data: at(6) as string,
+            previous_hash: at(7) as string,
+            hash: at(8) as string,
+          };
+        }),
+      ),
+    );
+    eventInserts.set(count, query);
+  }
+  return query;
+}
 
 /** A step run to start. */
 export interface NewStepRun {
@@ -57,11 +270,13 @@ export class DeploymentTransaction {
   /** Deployments created inside this transaction (promotions); flushed and published with it. */
   readonly spawned: DeploymentTransaction[] = [];
   private readonly initialState: DeploymentState;
+  private scheduledWork = false;
 
   constructor(
     readonly db: Kysely<Database>,
     readonly row: DeploymentTable,
     readonly now: Date,
+    private readonly dialect: 'sqlite' | 'postgres',
   ) {
     this.initialState = row.state as DeploymentState;
   }
@@ -79,6 +294,11 @@ export class DeploymentTransaction {
   /** Events appended in this transaction, in order. */
   get events(): readonly DeploymentEvent[] {
     return this.pendingEvents;
+  }
+
+  /** Whether this transaction, or a deployment it created, gave the engine work. */
+  get scheduled(): boolean {
+    return this.scheduledWork || this.spawned.some((child) => child.scheduled);
   }
 
   /** Appends an event to the deployment's record. */
@@ -125,61 +345,40 @@ export class DeploymentTransaction {
 
   /** Asks the engine to look at this deployment at a time (now when omitted). */
   async schedule(dueAt: Date = this.now): Promise<void> {
-    await this.db
-      .insertInto('engine_work')
-      .values({
-        deployment_id: this.row.id,
-        due_at: dueAt.toISOString(),
-        lease_owner: null,
-        lease_until: null,
-        fence: 0,
-      })
-      .onConflict((conflict) =>
-        conflict
-          .column('deployment_id')
-          .doUpdateSet({ due_at: dueAt.toISOString(), lease_owner: null, lease_until: null }),
-      )
-      .execute();
+    this.scheduledWork = true;
+    await scheduleWork.execute(this.db, this.dialect, this.row.id, dueAt.toISOString());
   }
 
   /** Removes the engine's work: the deployment waits for a person or has finished. */
   async unschedule(): Promise<void> {
-    await this.db.deleteFrom('engine_work').where('deployment_id', '=', this.row.id).execute();
+    await unscheduleWork.execute(this.db, this.dialect, this.row.id);
   }
 
   /** The deployment's step runs in a phase, oldest first. */
   async stepRuns(phase?: StepPhase): Promise<StepRunTable[]> {
-    let query = this.db
-      .selectFrom('step_runs')
-      .selectAll()
-      .where('deployment_id', '=', this.row.id)
-      .orderBy('id');
-    if (phase !== undefined) query = query.where('phase', '=', phase);
-    return query.execute();
+    return phase === undefined
+      ? allStepRuns.rows(this.db, this.dialect, this.row.id)
+      : stepRunsOfPhase.rows(this.db, this.dialect, this.row.id, phase);
   }
 
   /** Records a step starting on a target. */
   async startStepRun(input: NewStepRun): Promise<string> {
     const id = newId();
-    await this.db
-      .insertInto('step_runs')
-      .values({
-        id,
-        deployment_id: this.row.id,
-        phase: input.phase,
-        step_index: input.stepIndex,
-        step_name: input.stepName,
-        step_type: input.stepType,
-        target_id: input.targetId ?? null,
-        target_name: input.targetName ?? null,
-        attempt: input.attempt,
-        state: input.state ?? 'running',
-        started_at: this.now.toISOString(),
-        finished_at: null,
-        exit_code: null,
-        message: null,
-      })
-      .execute();
+    await insertStepRun.execute(
+      this.db,
+      this.dialect,
+      id,
+      this.row.id,
+      input.phase,
+      input.stepIndex,
+      input.stepName,
+      input.stepType,
+      input.targetId ?? null,
+      input.targetName ?? null,
+      input.attempt,
+      input.state ?? 'running',
+      this.now.toISOString(),
+    );
     return id;
   }
 
@@ -190,17 +389,16 @@ export class DeploymentTransaction {
     result: { exitCode?: number; message?: string } = {},
   ): Promise<void> {
     const finished = state !== 'running' && state !== 'waiting';
-    await this.db
-      .updateTable('step_runs')
-      .set({
-        state,
-        finished_at: finished ? this.now.toISOString() : null,
-        exit_code: result.exitCode ?? null,
-        message: result.message ?? null,
-      })
-      .where('id', '=', stepRunId)
-      .where('deployment_id', '=', this.row.id)
-      .execute();
+    await updateStepRun.execute(
+      this.db,
+      this.dialect,
+      state,
+      finished ? this.now.toISOString() : null,
+      result.exitCode ?? null,
+      result.message ?? null,
+      stepRunId,
+      this.row.id,
+    );
   }
 
   /** Opens a manual task for a person. */
@@ -272,22 +470,12 @@ export class DeploymentTransaction {
 
   /** Cancels the deployment's open manual tasks (when it ends without them). */
   async cancelOpenTasks(): Promise<void> {
-    await this.db
-      .updateTable('manual_tasks')
-      .set({ state: ManualTaskState.cancelled, decided_at: this.now.toISOString() })
-      .where('deployment_id', '=', this.row.id)
-      .where('state', '=', ManualTaskState.open)
-      .execute();
+    await cancelTasks.execute(this.db, this.dialect, this.now.toISOString(), this.row.id);
   }
 
   /** Cancels the deployment's open gates (when it ends without them). */
   async cancelOpenGates(): Promise<void> {
-    await this.db
-      .updateTable('gates')
-      .set({ state: GateState.cancelled, decided_at: this.now.toISOString() })
-      .where('deployment_id', '=', this.row.id)
-      .where('state', '=', GateState.open)
-      .execute();
+    await cancelGates.execute(this.db, this.dialect, this.now.toISOString(), this.row.id);
   }
 
   /** Opens a gate the deployment waits at. */
@@ -347,14 +535,10 @@ export class DeploymentTransaction {
   }
 
   /** The deployment's gates of a kind. */
-  async gates(kind?: string) {
-    let query = this.db
-      .selectFrom('gates')
-      .selectAll()
-      .where('deployment_id', '=', this.row.id)
-      .orderBy('id');
-    if (kind !== undefined) query = query.where('kind', '=', kind);
-    return query.execute();
+  async gates(kind?: string): Promise<GateTable[]> {
+    return kind === undefined
+      ? allGates.rows(this.db, this.dialect, this.row.id)
+      : gatesOfKind.rows(this.db, this.dialect, this.row.id, kind);
   }
 
   /** Writes the deployment row and its new events, and keeps the matrix current. */
@@ -364,7 +548,24 @@ export class DeploymentTransaction {
       await this.writeRow();
       return;
     }
-    if (this.pendingEvents.length > 0) {
+    const events = this.pendingEvents.length;
+    if (events > 0 && events <= preparedEventBatch) {
+      await eventInsert(events).execute(
+        this.db,
+        this.dialect,
+        ...this.pendingEvents.flatMap((event) => [
+          event.id,
+          event.deploymentId,
+          event.sequence,
+          event.at,
+          event.type,
+          event.actorId ?? null,
+          JSON.stringify(event.data),
+          event.previousHash,
+          event.hash,
+        ]),
+      );
+    } else if (events > 0) {
       await this.db
         .insertInto('deployment_events')
         .values(
@@ -387,62 +588,46 @@ export class DeploymentTransaction {
   }
 
   private async writeRow(): Promise<void> {
-    await this.db
-      .updateTable('deployments')
-      .set({
-        state: this.row.state,
-        state_reason: this.row.state_reason,
-        supervised: this.row.supervised,
-        progress: this.row.progress,
-        updated_at: this.now.toISOString(),
-        finished_at: this.row.finished_at,
-        event_count: this.row.event_count,
-        last_hash: this.row.last_hash,
-      })
-      .where('id', '=', this.row.id)
-      .execute();
+    await updateDeployment.execute(
+      this.db,
+      this.dialect,
+      this.row.state,
+      this.row.state_reason,
+      this.row.supervised,
+      this.row.progress,
+      this.now.toISOString(),
+      this.row.finished_at,
+      this.row.event_count,
+      this.row.last_hash,
+      this.row.id,
+    );
   }
 
   /** Keeps the pre-aggregated matrix current at each terminal transition. */
   private async recordOutcome(): Promise<void> {
     const at = this.now.toISOString();
-    const members = await this.db
-      .selectFrom('deployment_versions')
-      .selectAll()
-      .where('deployment_id', '=', this.row.id)
-      .execute();
+    const members = await versionsOfDeployment.rows(this.db, this.dialect, this.row.id);
     for (const member of members) {
-      const key = { component_id: member.component_id, environment_id: this.row.environment_id };
       if (this.state === 'succeeded') {
         const removed = this.row.kind === 'removal';
-        await this.db
-          .insertInto('deployment_matrix')
-          .values({
-            ...key,
-            version_id: removed ? null : member.version_id,
-            deployment_id: this.row.id,
-            outcome: removed ? 'removed' : 'succeeded',
-            at,
-            in_flight_deployment_id: null,
-            in_flight_version_id: null,
-          })
-          .onConflict((conflict) =>
-            conflict.columns(['component_id', 'environment_id']).doUpdateSet({
-              version_id: removed ? null : member.version_id,
-              deployment_id: this.row.id,
-              outcome: removed ? 'removed' : 'succeeded',
-              at,
-            }),
-          )
-          .execute();
+        await recordMatrixOutcome.execute(
+          this.db,
+          this.dialect,
+          member.component_id,
+          this.row.environment_id,
+          removed ? null : member.version_id,
+          this.row.id,
+          removed ? 'removed' : 'succeeded',
+          at,
+        );
       }
-      await this.db
-        .updateTable('deployment_matrix')
-        .set({ in_flight_deployment_id: null, in_flight_version_id: null })
-        .where('component_id', '=', member.component_id)
-        .where('environment_id', '=', this.row.environment_id)
-        .where('in_flight_deployment_id', '=', this.row.id)
-        .execute();
+      await clearMatrixInFlight.execute(
+        this.db,
+        this.dialect,
+        member.component_id,
+        this.row.environment_id,
+        this.row.id,
+      );
     }
   }
 }

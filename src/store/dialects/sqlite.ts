@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, type SqliteDatabase as KyselySqliteDatabase, SqliteDialect } from 'kysely';
 import type { Database } from '../schema.js';
+import { fallbackAutocheckpointPages, SqliteCheckpointer } from './sqlite-checkpointer.js';
 
 /** Options of the embedded store. */
 export interface SqliteOptions {
@@ -23,10 +24,16 @@ const statementCacheSize = 500;
  * repeats and the prepared statements can be kept. Kysely's SQLite driver runs one query
  * at a time on its single connection, so a cached statement is never used twice at once.
  */
-function withStatementCache(connection: SqliteDatabase.Database): KyselySqliteDatabase {
+function withStatementCache(
+  connection: SqliteDatabase.Database,
+  beforeClose: () => void,
+): KyselySqliteDatabase {
   const statements = new Map<string, SqliteDatabase.Statement>();
   return {
-    close: () => connection.close(),
+    close: () => {
+      beforeClose();
+      connection.close();
+    },
     prepare: (sql: string) => {
       let statement = statements.get(sql);
       if (statement === undefined) {
@@ -47,9 +54,20 @@ export function openSqlite(options: SqliteOptions): Kysely<Database> {
   }
   const connection = new SqliteDatabase(options.filename);
   if (options.filename !== ':memory:') chmodSync(options.filename, 0o600);
+  const synchronous = options.synchronous ?? 'NORMAL';
   connection.pragma('journal_mode = WAL');
-  connection.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
+  connection.pragma(`synchronous = ${synchronous}`);
   connection.pragma('foreign_keys = ON');
   connection.pragma('busy_timeout = 5000');
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(connection) }) });
+  let checkpointer: SqliteCheckpointer | undefined;
+  if (options.filename !== ':memory:') {
+    // A worker checkpoints the log; this connection only steps in if the log grows far.
+    connection.pragma(`wal_autocheckpoint = ${fallbackAutocheckpointPages}`);
+    checkpointer = new SqliteCheckpointer(options.filename, synchronous, () => {
+      if (connection.open) connection.pragma('wal_autocheckpoint = 1000');
+    });
+  }
+  return new Kysely<Database>({
+    dialect: new SqliteDialect({ database: withStatementCache(connection, () => checkpointer?.close()) }),
+  });
 }
