@@ -10,6 +10,7 @@ import {
   type StepPhase,
   type StepRunState,
 } from '../domain/index.js';
+import { OutboxRepository } from './outbox-repository.js';
 import { PreparedQuery } from './prepared-query.js';
 import type { Database, DeploymentTable, GateTable, StepRunTable } from './schema.js';
 import { newId } from './support.js';
@@ -584,7 +585,11 @@ export class DeploymentTransaction {
         .execute();
     }
     await this.writeRow();
-    if (this.initialState !== this.state && isTerminal(this.state)) await this.recordOutcome();
+    if (this.initialState !== this.state && isTerminal(this.state)) {
+      await this.recordOutcome();
+      // Outbound webhooks and CDEvents learn of the outcome from the outbox, written atomically with it.
+      await new OutboxRepository(this.db, () => this.now, this.dialect).appendDeploymentOutcome(this.row.id);
+    }
   }
 
   private async writeRow(): Promise<void> {

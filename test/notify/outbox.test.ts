@@ -114,10 +114,21 @@ describe.each(await dialectsUnderTest())('the notify outbox with real deployment
     ).toBeUndefined();
   });
 
+  it('is written by the engine in the transaction that finishes a deployment', async () => {
+    const rows = async () =>
+      harness.store.db.selectFrom('notify_outbox').select(['type', 'payload']).execute();
+    const before = (await rows()).length;
+    const finished = await deploy('3.0.0', digestOf('e'));
+    expect(finished.state).toBe('succeeded');
+    const written = (await rows()).slice(before).filter((row) => row.payload.includes(finished.id));
+    expect(written.map((row) => row.type)).toEqual(['deployment.succeeded']);
+  });
+
   it('keeps an event only when the transaction that wrote it commits', async () => {
     const { store, manager } = harness;
-    const before = await store.outbox.pendingCount();
     const deployment = await deploy('1.3.0', digestOf('d'));
+    // The engine already wrote this deployment's outcome; a rolled-back write adds nothing.
+    const before = await store.outbox.pendingCount();
     await expect(
       store.db.transaction().execute(async (trx) => {
         await store.scope(trx).outbox.appendDeploymentOutcome(deployment.id);
