@@ -8,8 +8,20 @@ import {
   type ManifestPart,
   NotFoundError,
 } from '../domain/index.js';
+import {
+  deploymentMembers,
+  deploymentRow,
+  deploymentRowForUpdate,
+  deploymentsInFlow,
+  insertDeployment,
+  insertDeploymentVersion,
+  insertFlow,
+  lastFinishedQuery,
+  liveRunOfModelVersion,
+  markMatrixInFlight,
+  preparedVersionCount,
+} from './deployment-statements.js';
 import { DeploymentTransaction } from './deployment-transaction.js';
-import { PreparedQuery } from './prepared-query.js';
 import type { RecordBus } from './record-bus.js';
 import type { Database, DeploymentTable } from './schema.js';
 import { decodeCursor, newId, type Page, type PageRequest, pageOf } from './support.js';
@@ -73,198 +85,6 @@ interface DeploymentListRow extends DeploymentTable {
   model_name: string;
   model_number: number;
   release_name: string | null;
-}
-
-/*
- * The statements of creating and advancing a deployment, compiled once (see PreparedQuery).
- */
-const insertFlow = new PreparedQuery(
-  6,
-  (
-    db,
-    _dialect,
-    id: string,
-    modelVersionId: string,
-    releaseId: string | null,
-    subject: string,
-    createdAt: string,
-    requestedBy: string,
-  ) =>
-    db.insertInto('flows').values({
-      id,
-      model_version_id: modelVersionId,
-      release_id: releaseId,
-      subject,
-      created_at: createdAt,
-      requested_by: requestedBy,
-    }),
-);
-const insertDeployment = new PreparedQuery(
-  17,
-  (
-    db,
-    _dialect,
-    id: string,
-    flowId: string,
-    stageIndex: number,
-    stageName: string,
-    modelVersionId: string,
-    environmentId: string,
-    kind: string,
-    releaseId: string | null,
-    state: string,
-    stateReason: string | null,
-    supervised: number,
-    progress: string,
-    requestedBy: string,
-    requestedAt: string,
-    updatedAt: string,
-    eventCount: number,
-    lastHash: string,
-  ) =>
-    db.insertInto('deployments').values({
-      id,
-      flow_id: flowId,
-      stage_index: stageIndex,
-      stage_name: stageName,
-      model_version_id: modelVersionId,
-      environment_id: environmentId,
-      kind,
-      release_id: releaseId,
-      state,
-      state_reason: stateReason,
-      supervised,
-      progress,
-      requested_by: requestedBy,
-      requested_at: requestedAt,
-      updated_at: updatedAt,
-      finished_at: null,
-      event_count: eventCount,
-      last_hash: lastHash,
-    }),
-);
-const insertDeploymentVersion = new PreparedQuery(
-  4,
-  (
-    db,
-    _dialect,
-    deploymentId: string,
-    componentId: string,
-    versionId: string,
-    previousVersionId: string | null,
-  ) =>
-    db.insertInto('deployment_versions').values({
-      deployment_id: deploymentId,
-      component_id: componentId,
-      version_id: versionId,
-      previous_version_id: previousVersionId,
-    }),
-);
-const markMatrixInFlight = new PreparedQuery(
-  4,
-  (db, _dialect, componentId: string, environmentId: string, deploymentId: string, versionId: string) =>
-    db
-      .insertInto('deployment_matrix')
-      .values({
-        component_id: componentId,
-        environment_id: environmentId,
-        version_id: null,
-        deployment_id: null,
-        outcome: null,
-        at: null,
-        in_flight_deployment_id: deploymentId,
-        in_flight_version_id: versionId,
-      })
-      .onConflict((conflict) =>
-        conflict
-          .columns(['component_id', 'environment_id'])
-          .doUpdateSet({ in_flight_deployment_id: deploymentId, in_flight_version_id: versionId }),
-      ),
-);
-const deploymentRow = new PreparedQuery(1, (db, _dialect, id: string) =>
-  db.selectFrom('deployments').selectAll().where('id', '=', id),
-);
-// The row and its lease in one read (a lease cannot exist without its deployment); locked on PostgreSQL.
-const deploymentRowForUpdate = new PreparedQuery(1, (db, dialect, id: string) => {
-  const query = db
-    .selectFrom('deployments')
-    .leftJoin('engine_work', 'engine_work.deployment_id', 'deployments.id')
-    .selectAll('deployments')
-    .select('engine_work.fence as lease_fence')
-    .where('deployments.id', '=', id);
-  return dialect === 'postgres' ? query.forUpdate('deployments') : query;
-});
-const deploymentMembers = new PreparedQuery(1, (db, _dialect, deploymentId: string) =>
-  db
-    .selectFrom('deployment_versions')
-    .innerJoin('versions', 'versions.id', 'deployment_versions.version_id')
-    .innerJoin('components', 'components.id', 'deployment_versions.component_id')
-    .select([
-      'components.id as component_id',
-      'components.name as component_name',
-      'components.service_id',
-      'components.kind',
-      'versions.id as version_id',
-      'versions.version',
-      'versions.digest',
-      'versions.manifest',
-      'versions.source_uri',
-      'deployment_versions.previous_version_id',
-    ])
-    .where('deployment_versions.deployment_id', '=', deploymentId)
-    .orderBy('components.name'),
-);
-
-const deploymentsInFlow = new PreparedQuery(1, (db, _dialect, flowId: string) =>
-  db.selectFrom('deployments').selectAll().where('flow_id', '=', flowId).orderBy('stage_index').orderBy('id'),
-);
-const liveRunOfModelVersion = new PreparedQuery(
-  2,
-  (db, _dialect, modelVersionId: string, exceptDeploymentId: string) =>
-    db
-      .selectFrom('deployments')
-      .innerJoin('environments', 'environments.id', 'deployments.environment_id')
-      .select('deployments.id')
-      .where('deployments.model_version_id', '=', modelVersionId)
-      .where('environments.tier', '=', 'live')
-      .where('deployments.id', '!=', exceptDeploymentId)
-      .where(({ exists, selectFrom }) =>
-        exists(
-          selectFrom('step_runs')
-            .select(sql`1`.as('one'))
-            .whereRef('step_runs.deployment_id', '=', 'deployments.id'),
-        ),
-      )
-      .limit(1),
-);
-
-/** lastFinished is prepared for up to this many versions (one per component of a release). */
-const preparedVersionCount = 8;
-const lastFinishedQueries = new Map<
-  number,
-  PreparedQuery<string[], { version_id: string; finished_at: string | null }>
->();
-
-/** The query behind lastFinished for `count` versions: environment, state, then the version ids. */
-function lastFinishedQuery(count: number) {
-  let query = lastFinishedQueries.get(count);
-  if (query === undefined) {
-    query = new PreparedQuery(count + 2, (db, _dialect, ...values: string[]) =>
-      db
-        .selectFrom('deployments')
-        .innerJoin('deployment_versions', 'deployment_versions.deployment_id', 'deployments.id')
-        .select([
-          'deployment_versions.version_id',
-          (eb) => eb.fn.max('deployments.finished_at').as('finished_at'),
-        ])
-        .where('deployments.environment_id', '=', values[0] as string)
-        .where('deployments.state', '=', values[1] as string)
-        .where('deployment_versions.version_id', 'in', values.slice(2))
-        .groupBy('deployment_versions.version_id'),
-    );
-    lastFinishedQueries.set(count, query);
-  }
-  return query;
 }
 
 /** Deployments: creation, atomic mutation with record events, and reads. */

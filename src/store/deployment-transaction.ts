@@ -10,222 +10,27 @@ import {
   type StepPhase,
   type StepRunState,
 } from '../domain/index.js';
+import {
+  allGates,
+  allStepRuns,
+  cancelGates,
+  cancelTasks,
+  clearMatrixInFlight,
+  eventInsert,
+  gatesOfKind,
+  insertStepRun,
+  preparedEventBatch,
+  recordMatrixOutcome,
+  scheduleWork,
+  stepRunsOfPhase,
+  unscheduleWork,
+  updateDeployment,
+  updateStepRun,
+  versionsOfDeployment,
+} from './deployment-statements.js';
 import { OutboxRepository } from './outbox-repository.js';
-import { PreparedQuery } from './prepared-query.js';
 import type { Database, DeploymentTable, GateTable, StepRunTable } from './schema.js';
 import { newId } from './support.js';
-
-/*
- * The statements every transition runs, compiled once (see PreparedQuery). Each has the
- * same SQL as the query builder chain it was written as.
- */
-const scheduleWork = new PreparedQuery(2, (db, _dialect, deploymentId: string, dueAt: string) =>
-  db
-    .insertInto('engine_work')
-    .values({ deployment_id: deploymentId, due_at: dueAt, lease_owner: null, lease_until: null, fence: 0 })
-    .onConflict((conflict) =>
-      conflict.column('deployment_id').doUpdateSet({ due_at: dueAt, lease_owner: null, lease_until: null }),
-    ),
-);
-const unscheduleWork = new PreparedQuery(1, (db, _dialect, deploymentId: string) =>
-  db.deleteFrom('engine_work').where('deployment_id', '=', deploymentId),
-);
-const allStepRuns = new PreparedQuery(1, (db, _dialect, deploymentId: string) =>
-  db.selectFrom('step_runs').selectAll().where('deployment_id', '=', deploymentId).orderBy('id'),
-);
-const stepRunsOfPhase = new PreparedQuery(2, (db, _dialect, deploymentId: string, phase: string) =>
-  db
-    .selectFrom('step_runs')
-    .selectAll()
-    .where('deployment_id', '=', deploymentId)
-    .orderBy('id')
-    .where('phase', '=', phase),
-);
-const insertStepRun = new PreparedQuery(
-  11,
-  (
-    db,
-    _dialect,
-    id: string,
-    deploymentId: string,
-    phase: string,
-    stepIndex: number,
-    stepName: string,
-    stepType: string,
-    targetId: string | null,
-    targetName: string | null,
-    attempt: number,
-    state: string,
-    startedAt: string,
-  ) =>
-    db.insertInto('step_runs').values({
-      id,
-      deployment_id: deploymentId,
-      phase,
-      step_index: stepIndex,
-      step_name: stepName,
-      step_type: stepType,
-      target_id: targetId,
-      target_name: targetName,
-      attempt,
-      state,
-      started_at: startedAt,
-      finished_at: null,
-      exit_code: null,
-      message: null,
-    }),
-);
-const updateStepRun = new PreparedQuery(
-  6,
-  (
-    db,
-    _dialect,
-    state: string,
-    finishedAt: string | null,
-    exitCode: number | null,
-    message: string | null,
-    stepRunId: string,
-    deploymentId: string,
-  ) =>
-    db
-      .updateTable('step_runs')
-      .set({ state, finished_at: finishedAt, exit_code: exitCode, message })
-      .where('id', '=', stepRunId)
-      .where('deployment_id', '=', deploymentId),
-);
-const cancelTasks = new PreparedQuery(2, (db, _dialect, decidedAt: string, deploymentId: string) =>
-  db
-    .updateTable('manual_tasks')
-    .set({ state: ManualTaskState.cancelled, decided_at: decidedAt })
-    .where('deployment_id', '=', deploymentId)
-    .where('state', '=', ManualTaskState.open),
-);
-const cancelGates = new PreparedQuery(2, (db, _dialect, decidedAt: string, deploymentId: string) =>
-  db
-    .updateTable('gates')
-    .set({ state: GateState.cancelled, decided_at: decidedAt })
-    .where('deployment_id', '=', deploymentId)
-    .where('state', '=', GateState.open),
-);
-const allGates = new PreparedQuery(1, (db, _dialect, deploymentId: string) =>
-  db.selectFrom('gates').selectAll().where('deployment_id', '=', deploymentId).orderBy('id'),
-);
-const gatesOfKind = new PreparedQuery(2, (db, _dialect, deploymentId: string, kind: string) =>
-  db
-    .selectFrom('gates')
-    .selectAll()
-    .where('deployment_id', '=', deploymentId)
-    .orderBy('id')
-    .where('kind', '=', kind),
-);
-const updateDeployment = new PreparedQuery(
-  9,
-  (
-    db,
-    _dialect,
-    state: string,
-    stateReason: string | null,
-    supervised: number,
-    progress: string,
-    updatedAt: string,
-    finishedAt: string | null,
-    eventCount: number,
-    lastHash: string,
-    id: string,
-  ) =>
-    db
-      .updateTable('deployments')
-      .set({
-        state,
-        state_reason: stateReason,
-        supervised,
-        progress,
-        updated_at: updatedAt,
-        finished_at: finishedAt,
-        event_count: eventCount,
-        last_hash: lastHash,
-      })
-      .where('id', '=', id),
-);
-const versionsOfDeployment = new PreparedQuery(1, (db, _dialect, deploymentId: string) =>
-  db.selectFrom('deployment_versions').selectAll().where('deployment_id', '=', deploymentId),
-);
-const recordMatrixOutcome = new PreparedQuery(
-  6,
-  (
-    db,
-    _dialect,
-    componentId: string,
-    environmentId: string,
-    versionId: string | null,
-    deploymentId: string,
-    outcome: string,
-    at: string,
-  ) =>
-    db
-      .insertInto('deployment_matrix')
-      .values({
-        component_id: componentId,
-        environment_id: environmentId,
-        version_id: versionId,
-        deployment_id: deploymentId,
-        outcome,
-        at,
-        in_flight_deployment_id: null,
-        in_flight_version_id: null,
-      })
-      .onConflict((conflict) =>
-        conflict.columns(['component_id', 'environment_id']).doUpdateSet({
-          version_id: versionId,
-          deployment_id: deploymentId,
-          outcome,
-          at,
-        }),
-      ),
-);
-const clearMatrixInFlight = new PreparedQuery(
-  3,
-  (db, _dialect, componentId: string, environmentId: string, deploymentId: string) =>
-    db
-      .updateTable('deployment_matrix')
-      .set({ in_flight_deployment_id: null, in_flight_version_id: null })
-      .where('component_id', '=', componentId)
-      .where('environment_id', '=', environmentId)
-      .where('in_flight_deployment_id', '=', deploymentId),
-);
-
-/** Values of one deployment_events row, in column order. */
-const eventColumns = 9;
-/** Event inserts are prepared for batches up to this size; larger ones (rare) are built each time. */
-const preparedEventBatch = 16;
-const eventInserts = new Map<number, PreparedQuery<unknown[], unknown>>();
-
-/** The insert of `count` events at once. */
-function eventInsert(count: number): PreparedQuery<unknown[], unknown> {
-  let query = eventInserts.get(count);
-  if (query === undefined) {
-    query = new PreparedQuery(count * eventColumns, (db, _dialect, ...values: unknown[]) =>
-      db.insertInto('deployment_events').values(
-        Array.from({ length: count }, (_, row) => {
-          const at = (column: number) => values[row * eventColumns + column];
-          return {
-            id: at(0) as string,
-            deployment_id: at(1) as string,
-            sequence: at(2) as number,
-            at: at(3) as string,
-            type: at(4) as string,
-            actor_id: at(5) as string | null,
-            data: at(6) as string,
-            previous_hash: at(7) as string,
-            hash: at(8) as string,
-          };
-        }),
-      ),
-    );
-    eventInserts.set(count, query);
-  }
-  return query;
-}
 
 /** A step run to start. */
 export interface NewStepRun {
